@@ -1,0 +1,56 @@
+"""The `aacr` command line: one entry point, one module per command group.
+
+Each module in `COMMAND_MODULES` defines `register(subparsers)`, which adds its parser and sets
+`handler` (a function `args -> int` exit code). Heavy imports (torch, transformers) happen inside
+the handlers so that `aacr --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from aacr_lib import __version__
+from aacr_lib.errors import AacrError
+
+COMMAND_MODULES = ("info", "data", "features", "evaluate", "setup", "book")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aacr",
+        description="Automated audio captioning and language-based audio retrieval on Clotho.",
+    )
+    parser.add_argument("--version", action="version", version=f"aacr {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"aacr_lib.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"aacr_lib.cli.{name}":
+                continue  # command group not built yet in this checkout
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except AacrError as exc:
+        print(f"aacr {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"aacr {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Evaluation that matches the official DCASE tools: captioning and retrieval metrics."""

@@ -1,0 +1,1 @@
+"""Audio features: log-mel (retrieval baseline), VGGish (captioning baseline), demo stand-ins."""
