@@ -1,0 +1,226 @@
+"""The book runner: execute the numbered notebooks with papermill, then build the HTML book.
+
+Notebooks are committed without outputs; executed copies go to `_build/executed/`. A notebook
+whose source, parameters and library code are unchanged since its last successful execution is
+not run again. A failing notebook is reported with its failing cell and the others still run.
+The HTML is built by Jupyter Book 1 from a staging copy in which the executed notebooks replace
+the committed ones (`execute_notebooks: "off"`: the book only renders what papermill ran).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from aacr_lib import __version__
+from aacr_lib.errors import AacrError
+from aacr_lib.profiles import get_profile
+
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+CACHE_FILE = ".book-cache.json"
+BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
+
+
+@dataclass
+class NotebookResult:
+    """Outcome of one notebook: `executed`, `cached` or `failed` (with the failing cell)."""
+
+    name: str
+    status: str
+    seconds: float = 0.0
+    output: Path | None = None
+    error: str | None = None
+    failing_cell: int | None = None
+
+    def describe(self) -> str:
+        if self.status == "failed":
+            return f"{self.name}: FAILED at cell {self.failing_cell}: {self.error}"
+        if self.status == "cached":
+            return f"{self.name}: unchanged, not run again"
+        return f"{self.name}: executed in {self.seconds:.1f} s"
+
+
+def discover_notebooks(root: str | os.PathLike, only: Iterable[str] | None = None) -> list[Path]:
+    """Numbered notebooks of `root/notebooks`, in order; `only` keeps those whose number matches."""
+    notebooks = sorted((Path(root) / "notebooks").glob(NOTEBOOK_GLOB))
+    if only:
+        wanted = {str(number).zfill(2) for number in only}
+        notebooks = [nb for nb in notebooks if nb.name[:2] in wanted]
+        if not notebooks:
+            raise AacrError(f"no notebook numbered {', '.join(sorted(wanted))} in {root}/notebooks")
+    return notebooks
+
+
+def library_fingerprint() -> str:
+    """Hash of the library's version and source, so a library change re-executes the book."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def notebook_source_hash(path: Path) -> str:
+    """Hash of a notebook's cells (types and sources), ignoring outputs and metadata noise."""
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    payload = [(cell.get("cell_type"), "".join(cell.get("source", ""))) for cell in cells]
+    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+
+def execution_key(path: Path, parameters: dict, fingerprint: str) -> str:
+    blob = json.dumps([notebook_source_hash(path), parameters, fingerprint], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def notebook_parameters(
+    profile: str,
+    device: str = "cpu",
+    data_root: str | None = None,
+    runs_root: str | None = None,
+    smoke: bool = False,
+) -> dict:
+    """The values injected into every notebook's `parameters` cell."""
+    get_profile(profile)  # fail early on an unknown profile
+    return {
+        "profile": profile,
+        "data_root": data_root,
+        "runs_root": runs_root,
+        "device": device,
+        "smoke": smoke,
+    }
+
+
+def _load_cache(out_dir: Path) -> dict:
+    try:
+        return json.loads((out_dir / CACHE_FILE).read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def _save_cache(out_dir: Path, cache: dict) -> None:
+    (out_dir / CACHE_FILE).write_text(json.dumps(cache, indent=1, sort_keys=True))
+
+
+def execute_notebook(notebook: Path, output: Path, parameters: dict, cwd: Path) -> NotebookResult:
+    """Run one notebook with papermill; a failure becomes a result naming the failing cell."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            kernel_name="python3",
+            cwd=str(cwd),
+            progress_bar=sys.stderr.isatty(),
+            log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        first_line = (exc.source or "").strip().splitlines()[:1]
+        where = f" [In [{exc.exec_count}]: {first_line[0][:60]}]" if first_line else ""
+        # papermill counts its injected-parameters cell; report the index in the source notebook
+        source_index = exc.cell_index - 1 if parameters else exc.cell_index
+        return NotebookResult(
+            notebook.stem,
+            "failed",
+            time.perf_counter() - start,
+            output,
+            f"{exc.ename}: {exc.evalue}{where}",
+            source_index,
+        )
+    except Exception as exc:  # kernel died, notebook unreadable, ...: still report, keep going
+        return NotebookResult(
+            notebook.stem, "failed", time.perf_counter() - start, output, repr(exc), None
+        )
+    return NotebookResult(notebook.stem, "executed", time.perf_counter() - start, output)
+
+
+def execute_book(
+    root: str | os.PathLike,
+    parameters: dict,
+    only: Iterable[str] | None = None,
+    out_dir: str | os.PathLike | None = None,
+    force: bool = False,
+    echo: bool = True,
+) -> list[NotebookResult]:
+    """Execute the numbered notebooks in order into `out_dir` (default `_build/executed`)."""
+    root = Path(root).resolve()
+    out = Path(out_dir) if out_dir else root / "_build" / "executed"
+    out.mkdir(parents=True, exist_ok=True)
+    notebooks = discover_notebooks(root, only)
+    cache = _load_cache(out)
+    fingerprint = library_fingerprint()
+    results = []
+    for index, notebook in enumerate(notebooks, 1):
+        output = out / notebook.name
+        key = execution_key(notebook, parameters, fingerprint)
+        if echo:
+            print(f"[{index}/{len(notebooks)}] {notebook.name} …", flush=True)
+        if not force and cache.get(notebook.name) == key and output.is_file():
+            result = NotebookResult(notebook.stem, "cached", 0.0, output)
+        else:
+            cache.pop(notebook.name, None)
+            result = execute_notebook(notebook, output, parameters, root)
+            if result.status == "executed":
+                cache[notebook.name] = key
+            _save_cache(out, cache)
+        if echo:
+            print(f"    {result.describe()}", flush=True)
+        results.append(result)
+    return results
+
+
+def stage_book(root: str | os.PathLike, executed_dir: str | os.PathLike, stage: Path) -> Path:
+    """A copy of the book sources where executed notebooks replace the committed ones."""
+    root, executed_dir = Path(root), Path(executed_dir)
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    for name in BOOK_SOURCES:
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, stage / name)
+        elif source.is_file():
+            shutil.copy2(source, stage / name)
+    (stage / "notebooks").mkdir()
+    for notebook in discover_notebooks(root):
+        executed = executed_dir / notebook.name
+        shutil.copy2(
+            executed if executed.is_file() else notebook, stage / "notebooks" / notebook.name
+        )
+    return stage
+
+
+def build_html(root: str | os.PathLike, executed_dir: str | os.PathLike | None = None) -> Path:
+    """Build `_build/html` with Jupyter Book from the staged, executed notebooks."""
+    root = Path(root).resolve()
+    executed = Path(executed_dir) if executed_dir else root / "_build" / "executed"
+    stage = stage_book(root, executed, root / "_build" / "stage")
+    command = [
+        sys.executable,
+        "-c",
+        "from jupyter_book.cli.main import main; main()",
+        "build",
+        str(stage),
+        "--path-output",
+        str(root),
+    ]
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-25:])
+        raise AacrError(f"jupyter-book build failed:\n{tail}")
+    index = root / "_build" / "html" / "index.html"
+    if not index.is_file():
+        raise AacrError(f"jupyter-book finished but {index} is missing")
+    return index

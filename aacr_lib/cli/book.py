@@ -1,0 +1,51 @@
+"""`aacr book`: execute the numbered notebooks with papermill, then build the HTML book."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    book = subparsers.add_parser(
+        "book", help="run every notebook on a profile (papermill) and build the HTML book"
+    )
+    book.add_argument("--profile", choices=("demo", "clotho"), default="demo")
+    book.add_argument("--only", nargs="+", metavar="NN", help="run only these notebook numbers")
+    book.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    book.add_argument(
+        "--data-root", default=None, help="datasets root (default: $AACR_DATA, data/)"
+    )
+    book.add_argument("--runs-root", default=None, help="runs root (default: $AACR_RUNS, runs/)")
+    book.add_argument("--smoke", action="store_true", help="tiny data, one step: a quick check")
+    book.add_argument("--force", action="store_true", help="re-execute unchanged notebooks too")
+    book.add_argument("--no-html", action="store_true", help="execute only; skip the HTML build")
+    book.add_argument("--root", default=".", help="project root holding notebooks/ and _toc.yml")
+    book.set_defaults(handler=_book)
+
+
+def _book(args: argparse.Namespace) -> int:
+    from aacr_lib.book import build_html, execute_book, notebook_parameters
+    from aacr_lib.profiles import notebook_context
+
+    start = time.perf_counter()
+    parameters = notebook_parameters(
+        args.profile, args.device, args.data_root, args.runs_root, args.smoke
+    )
+    # Build or check the dataset once, up front, rather than inside the first notebook.
+    context = notebook_context(
+        args.profile, args.data_root, args.runs_root, args.device, args.smoke
+    )
+    print(f"profile {args.profile}: data {context.data_dir}, runs {context.runs_root}")
+    results = execute_book(args.root, parameters, only=args.only, force=args.force)
+    failed = [result for result in results if result.status == "failed"]
+    if not args.no_html:
+        index = build_html(args.root)
+        print(f"HTML book: {index}")
+    print(
+        f"{len(results) - len(failed)}/{len(results)} notebooks ok in {time.perf_counter() - start:.0f} s"
+    )
+    for result in failed:
+        print(f"failed: {result.describe()} (executed copy: {Path(result.output or '')})")
+    return 1 if failed else 0

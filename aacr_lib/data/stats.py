@@ -1,0 +1,103 @@
+"""Dataset statistics for the data chapter: durations, caption lengths, vocabulary, events."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from aacr_lib.audio import audio_info
+from aacr_lib.data.clotho import SPLITS, ClothoItem, read_clotho
+from aacr_lib.data.text import normalize_caption
+
+
+def caption_table(items: Sequence[ClothoItem]) -> pd.DataFrame:
+    """One row per caption: split, file name, caption index, normalised text, word count."""
+    rows = []
+    for item in items:
+        for index, caption in enumerate(item.captions, 1):
+            text = normalize_caption(caption)
+            rows.append(
+                {
+                    "split": item.split,
+                    "file_name": item.file_name,
+                    "caption_index": index,
+                    "caption": text,
+                    "words": len(text.split()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def clip_table(items: Sequence[ClothoItem]) -> pd.DataFrame:
+    """One row per clip: split, file name, duration, sample rate and channels of the file."""
+    rows = []
+    for item in items:
+        info = audio_info(item.audio_path)
+        rows.append(
+            {
+                "split": item.split,
+                "file_name": item.file_name,
+                "duration_s": info.duration,
+                "sample_rate": info.sample_rate,
+                "channels": info.channels,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def event_table(root: str | os.PathLike) -> pd.DataFrame | None:
+    """ClothoMix ground-truth events (`clothomix_events_{split}.csv`); None for real Clotho."""
+    frames = []
+    for split in SPLITS:
+        path = Path(root) / f"clothomix_events_{split}.csv"
+        if path.is_file():
+            frames.append(pd.read_csv(path).assign(split=split))
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def split_summary(clips: pd.DataFrame, captions: pd.DataFrame) -> pd.DataFrame:
+    """Per-split summary table: clips, hours, clip length, captions, caption length, vocabulary."""
+    rows = []
+    for split in [s for s in SPLITS if s in set(clips["split"])]:
+        split_clips = clips[clips["split"] == split]
+        split_captions = captions[captions["split"] == split]
+        vocabulary = {word for text in split_captions["caption"] for word in text.split()}
+        rows.append(
+            {
+                "split": split,
+                "clips": len(split_clips),
+                "hours": split_clips["duration_s"].sum() / 3600,
+                "clip length (s), mean": split_clips["duration_s"].mean(),
+                "captions": len(split_captions),
+                "words per caption, mean": split_captions["words"].mean(),
+                "words per caption, min": split_captions["words"].min(),
+                "words per caption, max": split_captions["words"].max(),
+                "vocabulary": len(vocabulary),
+            }
+        )
+    return pd.DataFrame(rows).set_index("split")
+
+
+def word_frequencies(captions: pd.DataFrame, top: int = 25) -> pd.DataFrame:
+    """The `top` most frequent words of the normalised captions, with counts."""
+    counts = Counter(word for text in captions["caption"] for word in text.split())
+    return pd.DataFrame(counts.most_common(top), columns=["word", "count"])
+
+
+def dataset_statistics(root: str | os.PathLike) -> dict[str, pd.DataFrame | None]:
+    """Everything the data chapter shows, computed from a Clotho-layout directory."""
+    splits = read_clotho(root)
+    items = [item for split in SPLITS for item in splits.get(split, [])]
+    clips = clip_table(items)
+    captions = caption_table(items)
+    return {
+        "summary": split_summary(clips, captions),
+        "clips": clips,
+        "captions": captions,
+        "words": word_frequencies(captions),
+        "events": event_table(root),
+    }

@@ -1,0 +1,118 @@
+"""Display helpers for the notebooks: plots, audio players beside captions, tables.
+
+Notebooks call these instead of carrying plotting code, so every chapter looks the same and the
+code is tested once.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from aacr_lib.audio import load_audio
+
+SPECTROGRAM_SR = 16000
+
+
+def spectrogram_db(
+    waveform: np.ndarray, sample_rate: int, n_fft: int = 1024, hop: int = 256
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A power spectrogram in dB (`freqs`, `times`, `[freqs, frames]`), for pictures only."""
+    from scipy.signal import spectrogram
+
+    freqs, times, power = spectrogram(
+        waveform, fs=sample_rate, nperseg=n_fft, noverlap=n_fft - hop, window="hann"
+    )
+    power_db = 10 * np.log10(np.maximum(power, 1e-12))
+    return freqs, times, np.maximum(power_db, power_db.max() - 80.0)
+
+
+def plot_spectrogram(waveform: np.ndarray, sample_rate: int, title: str = "", ax=None):
+    """Draw a log-mel spectrogram on `ax` (a new figure when None); returns the axis."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 2.4))
+    freqs, times, image = spectrogram_db(waveform, sample_rate)
+    ax.pcolormesh(times, freqs / 1000, image, shading="auto", cmap="magma")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("frequency (kHz)")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def audio_player(waveform: np.ndarray, sample_rate: int):
+    """An embedded audio player (IPython), which the HTML book keeps."""
+    from IPython.display import Audio
+
+    return Audio(waveform, rate=sample_rate, normalize=True)
+
+
+def captions_html(captions: Sequence[str], heading: str = "") -> str:
+    items = "".join(f"<li>{html.escape(caption)}</li>" for caption in captions)
+    head = f"<b>{html.escape(heading)}</b>" if heading else ""
+    return f"{head}<ol>{items}</ol>"
+
+
+def show_clip(
+    audio_path: str | os.PathLike,
+    captions: Sequence[str],
+    title: str = "",
+    generated: Sequence[str] | None = None,
+) -> None:
+    """Spectrogram, audio player and captions (references, optionally generated ones) of a clip."""
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML, display
+
+    waveform, sample_rate = load_audio(audio_path, SPECTROGRAM_SR)
+    plot_spectrogram(waveform, sample_rate, title or os.path.basename(audio_path))
+    plt.show()
+    display(audio_player(waveform, sample_rate))
+    parts = []
+    if generated:
+        parts.append(captions_html(generated, "generated"))
+    parts.append(captions_html(captions, "reference captions"))
+    display(HTML("".join(parts)))
+
+
+def plot_histograms(frame: pd.DataFrame, columns: Sequence[str], by: str = "split", bins: int = 20):
+    """One histogram panel per column, one colour per `by` group; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(columns), figsize=(5 * len(columns), 3.2))
+    axes = np.atleast_1d(axes)
+    for ax, column in zip(axes, columns, strict=True):
+        for group, part in frame.groupby(by, sort=False):
+            ax.hist(part[column], bins=bins, alpha=0.55, label=str(group))
+        ax.set_xlabel(column)
+        ax.set_ylabel("count")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_bar(frame: pd.DataFrame, label: str, value: str, title: str = "", horizontal: bool = True):
+    """A bar chart of `value` by `label` (largest on top when horizontal); returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.22 * len(frame))))
+    if horizontal:
+        ax.barh(frame[label][::-1], frame[value][::-1])
+        ax.set_xlabel(value)
+    else:
+        ax.bar(frame[label], frame[value])
+        ax.set_ylabel(value)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def format_table(frame: pd.DataFrame, digits: int = 3):
+    """A styled table with fixed decimals; missing values shown as 'n/a'."""
+    return frame.style.format(precision=digits, na_rep="n/a")

@@ -1,0 +1,106 @@
+"""Book profiles and the context every notebook starts from.
+
+A notebook's `parameters` cell holds `profile`, `data_root`, `runs_root`, `device` and `smoke`;
+`notebook_context(...)` turns them into concrete directories, making sure the data exists:
+the `demo` profile builds ClothoMix when it is missing, `clotho` names the download command,
+and `smoke=True` (the test suite) uses a tiny ClothoMix so every chapter runs in seconds.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from aacr_lib.errors import ConfigError, DatasetUnavailable
+from aacr_lib.paths import dataset_dir, runs_root
+
+
+@dataclass(frozen=True)
+class BookProfile:
+    """Which data the book runs on and which experiment sizes it uses."""
+
+    name: str
+    dataset: str
+    experiment_profile: str
+    description: str
+
+
+PROFILES: dict[str, BookProfile] = {
+    "demo": BookProfile(
+        "demo", "clothomix", "demo", "ClothoMix demo data, model sizes scaled for a 2-core CPU"
+    ),
+    "clotho": BookProfile(
+        "clotho", "clotho", "paper", "Clotho v2.1, the report's model sizes (a GPU server)"
+    ),
+}
+
+# Tiny data for smoke runs: enough clips for every split and a batch, seconds to build.
+SMOKE_CLIPS = {"development": 8, "validation": 4, "evaluation": 4}
+SMOKE_DURATION = 4.0
+
+
+def get_profile(name: str) -> BookProfile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class NotebookContext:
+    """Resolved parameters of one notebook run."""
+
+    profile: BookProfile
+    data_dir: Path
+    runs_root: Path
+    device: str
+    smoke: bool
+
+    @property
+    def dataset_name(self) -> str:
+        return "ClothoMix" if self.profile.dataset == "clothomix" or self.smoke else "Clotho v2.1"
+
+
+def ensure_clothomix(directory: Path, smoke: bool = False, progress: bool = True) -> Path:
+    """Build ClothoMix in `directory` unless a complete copy is already there."""
+    from aacr_lib.data.clothomix import generate_clothomix
+
+    marker = directory / "clotho_captions_evaluation.csv"
+    if not marker.is_file():
+        if smoke:
+            generate_clothomix(
+                directory, seed=0, clips=SMOKE_CLIPS, duration=SMOKE_DURATION, progress=False
+            )
+        else:
+            print(f"ClothoMix not found in {directory}: building it (about a minute)…")
+            generate_clothomix(directory, seed=0, progress=progress)
+    return directory
+
+
+def notebook_context(
+    profile: str = "demo",
+    data_root: str | os.PathLike | None = None,
+    runs_root_dir: str | os.PathLike | None = None,
+    device: str = "cpu",
+    smoke: bool = False,
+) -> NotebookContext:
+    """Resolve a notebook's parameters; the dataset is guaranteed to exist afterwards."""
+    book_profile = get_profile(profile)
+    runs = runs_root(runs_root_dir)
+    if smoke:
+        # Smoke runs never touch real data: a tiny ClothoMix, shared by all notebooks of a run.
+        data_dir = ensure_clothomix(runs / "_smoke" / "clothomix", smoke=True)
+    elif book_profile.dataset == "clothomix":
+        data_dir = ensure_clothomix(dataset_dir("clothomix", data_root))
+    else:
+        data_dir = dataset_dir(book_profile.dataset, data_root)
+        if not (data_dir / "clotho_captions_development.csv").is_file():
+            raise DatasetUnavailable(
+                f"Clotho v2.1 is not in {data_dir}. Download it with "
+                f"`aacr data clotho --root {data_dir}` (about 7 GB), or set AACR_DATA / the "
+                "notebook's data_root to the folder that holds `clotho/`"
+            )
+    return NotebookContext(book_profile, data_dir, runs, device, smoke)

@@ -1,0 +1,223 @@
+"""Self-describing run directories: the only thing the book reads.
+
+A run directory is named `{task}-{experiment}-{config hash}` under the runs root and holds:
+`config.yaml` (the resolved config), `run.json` (git commit, package versions, seed, device,
+start/end time, status), `metrics.json`, an outputs CSV (generated captions, rankings, ...) and
+`checkpoints/` (safetensors). The same config always maps to the same directory, which is what
+makes a rerun resume instead of starting over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aacr_lib import __version__
+from aacr_lib.config import config_hash, to_dict
+from aacr_lib.errors import AacrError
+from aacr_lib.paths import runs_root
+
+TRACKED_PACKAGES = (
+    "torch",
+    "transformers",
+    "accelerate",
+    "tokenizers",
+    "numpy",
+    "scipy",
+    "pandas",
+    "h5py",
+    "soundfile",
+    "pycocoevalcap",
+    "sentence-transformers",
+    "gensim",
+    "faiss-cpu",
+    "papermill",
+    "jupyter-book",
+)
+
+CONFIG_FILE = "config.yaml"
+RUN_FILE = "run.json"
+METRICS_FILE = "metrics.json"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def git_state(cwd: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Commit and dirtiness of the git checkout around `cwd` (None values outside git)."""
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=True
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no") if commit else None
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+
+
+def package_versions(names: tuple[str, ...] = TRACKED_PACKAGES) -> dict[str, str | None]:
+    """Installed versions of the packages a result depends on (None when absent)."""
+    versions: dict[str, str | None] = {"aacr": __version__, "python": platform.python_version()}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def run_name(task: str, experiment: str, config: Any) -> str:
+    """`{task}-{experiment}-{hash}`: derived from the resolved config alone."""
+    return f"{task}-{experiment}-{config_hash(config)}"
+
+
+@dataclass
+class RunDir:
+    """A run directory on disk; thin wrapper over the files it holds."""
+
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / "checkpoints"
+
+    # ----- reading
+    def config(self) -> dict[str, Any]:
+        return yaml.safe_load((self.path / CONFIG_FILE).read_text())
+
+    def info(self) -> dict[str, Any]:
+        return json.loads((self.path / RUN_FILE).read_text())
+
+    def metrics(self, name: str = METRICS_FILE) -> dict[str, Any]:
+        path = self.path / name
+        if not path.is_file():
+            raise AacrError(f"{path}: no metrics yet (the run has not finished evaluation)")
+        return json.loads(path.read_text())
+
+    @property
+    def complete(self) -> bool:
+        try:
+            return self.info().get("status") == "complete"
+        except (OSError, json.JSONDecodeError):
+            return False
+
+    # ----- writing
+    def update_info(self, **fields: Any) -> None:
+        info = self.info()
+        info.update(fields)
+        _write_json(self.path / RUN_FILE, info)
+
+    def write_metrics(self, metrics: dict[str, Any], name: str = METRICS_FILE) -> Path:
+        return _write_json(self.path / name, metrics)
+
+    def write_outputs(self, frame: Any, name: str = "outputs.csv") -> Path:
+        """Write a pandas DataFrame (or a list of dict rows) as CSV inside the run."""
+        import pandas as pd
+
+        frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
+        path = self.path / name
+        frame.to_csv(path, index=False)
+        return path
+
+    def finish(self, status: str = "complete") -> None:
+        self.update_info(status=status, end_time=_now())
+
+
+def _write_json(path: Path, payload: dict[str, Any]) -> Path:
+    # Write then rename, so a reader never sees a half-written file.
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def create_run(
+    task: str,
+    experiment: str,
+    config: Any,
+    seed: int,
+    device: str = "cpu",
+    root: str | os.PathLike | None = None,
+    extra: dict[str, Any] | None = None,
+) -> RunDir:
+    """Create (or reopen, when the same config ran before) the run directory of a config.
+
+    A reopened run keeps its first start time and records the restart, so a resumed job shows
+    its whole history.
+    """
+    path = runs_root(root) / run_name(task, experiment, config)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / CONFIG_FILE).write_text(yaml.safe_dump(to_dict(config), sort_keys=False))
+    run = RunDir(path)
+    starts = []
+    if (path / RUN_FILE).is_file():
+        previous = run.info()
+        starts = previous.get("starts", [previous.get("start_time")])
+    now = _now()
+    info = {
+        "task": task,
+        "experiment": experiment,
+        "config_hash": config_hash(config),
+        "seed": seed,
+        "device": device,
+        "git": git_state(),
+        "versions": package_versions(),
+        "platform": platform.platform(),
+        "command": " ".join(sys.argv),
+        "start_time": starts[0] if starts else now,
+        "starts": [*starts, now],
+        "end_time": None,
+        "status": "running",
+        **(extra or {}),
+    }
+    _write_json(path / RUN_FILE, info)
+    return run
+
+
+def find_runs(
+    root: str | os.PathLike | None = None,
+    task: str | None = None,
+    experiment: str | None = None,
+    complete_only: bool = True,
+) -> list[RunDir]:
+    """Run directories under the runs root, newest first, filtered by task/experiment."""
+    base = runs_root(root)
+    if not base.is_dir():
+        return []
+    found = []
+    for path in base.iterdir():
+        if not (path / RUN_FILE).is_file():
+            continue
+        run = RunDir(path)
+        try:
+            info = run.info()
+        except (OSError, json.JSONDecodeError):
+            continue
+        if task and info.get("task") != task:
+            continue
+        if experiment and info.get("experiment") != experiment:
+            continue
+        if complete_only and info.get("status") != "complete":
+            continue
+        found.append((info.get("end_time") or info.get("start_time") or "", run))
+    return [run for _, run in sorted(found, key=lambda pair: pair[0], reverse=True)]
