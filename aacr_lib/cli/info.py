@@ -23,9 +23,24 @@ def _device() -> dict:
 
 
 def _java() -> dict:
-    from aacr_lib.evaluation.java import java_report
+    """The Java each Java-based tool will use (tokenizer, METEOR, SPICE), or why none fits."""
+    from aacr_lib.evaluation.java import (
+        METEOR_JAVA,
+        SPICE_JAVA,
+        TOKENIZER_JAVA,
+        JavaUnavailable,
+        candidate_runtimes,
+        find_java,
+    )
 
-    return java_report()
+    tools = {}
+    for requirement in (TOKENIZER_JAVA, METEOR_JAVA, SPICE_JAVA):
+        try:
+            tools[requirement.tool] = find_java(requirement).describe()
+        except JavaUnavailable as exc:
+            tools[requirement.tool] = f"none: {exc}"
+    found = [runtime.describe() for runtime in candidate_runtimes()]
+    return {"found": found, "tools": tools}
 
 
 def collect_info() -> dict:
@@ -69,7 +84,9 @@ def _info(args: argparse.Namespace) -> int:
         f"device: {'cuda' if device['cuda'] else 'cpu'} (GPUs: {gpus}; CPU threads: {device['cpu_threads']})"
     )
     java = report["java"]
-    print(f"java: {java.get('summary')}")
+    print("java: " + ("; ".join(java["found"]) or "none found"))
+    for tool, runtime in java["tools"].items():
+        print(f"  {tool}: {runtime}")
     roots = report["roots"]
     print(f"roots: data={roots['data']} runs={roots['runs']} cache={roots['cache']}")
     print("pretrained assets:")

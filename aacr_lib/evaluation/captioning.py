@@ -1,0 +1,431 @@
+"""Captioning metrics as the official DCASE tools compute them, plus vocabulary and intervals.
+
+The procedure is caption-evaluation-tools' (a Python 3 port of coco-caption): the PTB tokenizer
+on candidates and references, then BLEU-1..4, METEOR 1.5, ROUGE-L, CIDEr-D, SPICE, and
+SPIDEr = (CIDEr-D + SPICE) / 2, each as a corpus score and per clip. The engines are those of
+`pycocoevalcap`; see `functional/` for each metric.
+
+Speed: one tokenizer JVM for candidates and references together, and the METEOR JVM is started
+first so that it loads its paraphrase table while the tokenizer and the Python metrics run.
+When Stanford CoreNLP 3.6.0 is missing, SPICE and SPIDEr are `None` with the reason in
+`unavailable`; every other metric is still computed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from aacr_lib.evaluation import bootstrap as bs
+from aacr_lib.evaluation.functional.bleu import bleu_from_stats, bleu_stats
+from aacr_lib.evaluation.functional.cider_d import cider_d
+from aacr_lib.evaluation.functional.meteor import (
+    MeteorProcess,
+    aggregable_stats,
+    meteor_from_stats,
+    parse_stats,
+)
+from aacr_lib.evaluation.functional.rouge_l import rouge_l
+from aacr_lib.evaluation.functional.spice import SpiceError, spice, spice_unavailable_reason
+from aacr_lib.evaluation.functional.spider import spider
+from aacr_lib.evaluation.functional.tokenization import ptb_tokenize
+from aacr_lib.evaluation.functional.vocab import vocabulary_size
+from aacr_lib.evaluation.java import METEOR_JAVA, SPICE_JAVA, TOKENIZER_JAVA, find_java
+
+BLEU_METRICS = ("bleu_1", "bleu_2", "bleu_3", "bleu_4")
+CAPTION_METRICS = (*BLEU_METRICS, "meteor", "rouge_l", "cider_d", "spice", "spider")
+METRIC_TITLES = {
+    "bleu_1": "BLEU-1",
+    "bleu_2": "BLEU-2",
+    "bleu_3": "BLEU-3",
+    "bleu_4": "BLEU-4",
+    "meteor": "METEOR",
+    "rouge_l": "ROUGE-L",
+    "cider_d": "CIDEr-D",
+    "spice": "SPICE",
+    "spider": "SPIDEr",
+}
+_ALIASES = {"bleu": BLEU_METRICS, "cider": ("cider_d",), "rouge": ("rouge_l",)}
+_ALIASES["all"] = CAPTION_METRICS
+_ALIASES["no_spice"] = tuple(m for m in CAPTION_METRICS if m not in ("spice", "spider"))
+
+
+def resolve_metrics(names: Sequence[str] | None) -> tuple[str, ...]:
+    """Metric names in canonical order; accepts `bleu`, `cider`, `rouge`, `all`, `no_spice`."""
+    if names is None:
+        return CAPTION_METRICS
+    chosen: set[str] = set()
+    for name in names:
+        key = name.strip().lower().replace("-", "_")
+        if key in _ALIASES:
+            chosen.update(_ALIASES[key])
+        elif key in CAPTION_METRICS:
+            chosen.add(key)
+        else:
+            known = ", ".join((*CAPTION_METRICS, *sorted(_ALIASES)))
+            raise ValueError(f"unknown captioning metric {name!r}; known: {known}")
+    return tuple(m for m in CAPTION_METRICS if m in chosen)
+
+
+@dataclass
+class CaptioningResult:
+    """Corpus and per-clip scores of one prediction set.
+
+    `metrics` has every requested metric: a float, or None when unavailable (then `unavailable`
+    says why and how to fix it). `per_clip[metric][file_name]` is the clip's score.
+    """
+
+    metrics: dict[str, float | None]
+    per_clip: dict[str, dict[str, float]]
+    unavailable: dict[str, str]
+    n_clips: int
+    vocabulary: dict[str, int]
+    ci: dict[str, tuple[float, float]] | None = None
+    ci_method: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    java: dict[str, str] = field(default_factory=dict)
+    statistics: dict[str, bs.CorpusStatistic] = field(default_factory=dict, repr=False)
+    # for explanations (not in the JSON): tokenized captions, METEOR's statistics lines
+    details: dict = field(default_factory=dict, repr=False)
+
+    def to_json(self, per_clip: bool = True) -> dict:
+        doc: dict = {
+            "metrics": dict(self.metrics),
+            "per_clip": self.per_clip if per_clip else {},
+            "unavailable": dict(self.unavailable),
+            "n_clips": self.n_clips,
+            "vocabulary": dict(self.vocabulary),
+        }
+        if self.ci is not None:
+            doc["ci"] = {name: list(bounds) for name, bounds in self.ci.items()}
+            doc["ci_method"] = self.ci_method
+        doc["java"] = dict(self.java)
+        doc["timings"] = {k: round(v, 4) for k, v in self.timings.items()}
+        return doc
+
+    def table(self) -> str:
+        """A plain-text table: metric, score, interval; unavailable metrics with their reason."""
+        lines = []
+        for name, value in self.metrics.items():
+            title = METRIC_TITLES.get(name, name)
+            if value is None:
+                lines.append(f"{title:<9} n/a")
+                continue
+            interval = ""
+            if self.ci and name in self.ci:
+                low, high = self.ci[name]
+                interval = f"  [{low:.4f}, {high:.4f}]"
+            lines.append(f"{title:<9} {value:.4f}{interval}")
+        vocab = self.vocabulary
+        lines.append(
+            f"{'Vocab':<9} {vocab.get('predictions', 0)} words in the predictions "
+            f"({vocab.get('references', 0)} in the references)"
+        )
+        lines.append(f"{'Clips':<9} {self.n_clips}")
+        for name, reason in self.unavailable.items():
+            if name in self.metrics:
+                lines.append(f"unavailable: {name}: {reason}")
+        return "\n".join(lines)
+
+
+def _normalise_inputs(
+    predictions: Mapping[str, str] | Sequence[str],
+    references: Mapping[str, Sequence[str]] | Sequence[Sequence[str]],
+) -> tuple[list[str], list[str], list[list[str]]]:
+    """Clip names sorted as the official tool sorts them, candidates and references aligned."""
+    if isinstance(predictions, Mapping) != isinstance(references, Mapping):
+        raise TypeError("give predictions and references both as mappings or both as sequences")
+    if not isinstance(predictions, Mapping):
+        if len(predictions) != len(references):
+            raise ValueError(
+                f"{len(predictions)} predictions but {len(references)} reference lists"
+            )
+        width = len(str(max(len(predictions) - 1, 0)))
+        predictions = {f"{i:0{width}d}": p for i, p in enumerate(predictions)}
+        references = {f"{i:0{width}d}": r for i, r in enumerate(references)}  # type: ignore[arg-type]
+    assert isinstance(references, Mapping)
+    if set(predictions) != set(references):
+        missing = sorted(set(references) - set(predictions))[:5]
+        extra = sorted(set(predictions) - set(references))[:5]
+        raise ValueError(f"clips differ: no prediction for {missing}, no references for {extra}")
+    names = sorted(predictions)
+    refs = [[str(r) for r in references[name]] for name in names]
+    empty = [name for name, r in zip(names, refs, strict=True) if not r]
+    if empty:
+        raise ValueError(f"clips without references: {empty[:5]}")
+    return names, [str(predictions[name]) for name in names], refs
+
+
+@dataclass
+class _SystemScores:
+    corpus: dict[str, float | None]
+    per_clip: dict[str, np.ndarray]
+    statistics: dict[str, bs.CorpusStatistic]
+    meteor_stats: list[str] = field(default_factory=list)
+
+
+def _bleu_statistic(stats: np.ndarray, order: int) -> bs.CorpusStatistic:
+    return bs.CorpusStatistic(stats, lambda sums, n: bleu_from_stats(sums)[:, order - 1])
+
+
+def _meteor_statistic(stats_lines: list[str]) -> bs.CorpusStatistic:
+    stats = aggregable_stats(parse_stats(stats_lines))
+    return bs.CorpusStatistic(stats, lambda sums, n: meteor_from_stats(sums))
+
+
+def _score_systems(
+    candidate_sets: list[list[str]],
+    references: list[list[str]],
+    metrics: tuple[str, ...],
+    spice_root: str | os.PathLike | None,
+    timings: dict[str, float],
+    java_used: dict[str, str],
+    unavailable: dict[str, str],
+) -> tuple[list[_SystemScores], list[list[str]], list[list[str]]]:
+    """Score one or more candidate sets against the same references (shared JVMs)."""
+    start = time.perf_counter()
+    meteor_process = None
+    if "meteor" in metrics:
+        # started first: the JVM loads its paraphrase table while the rest runs
+        meteor_java = find_java(METEOR_JAVA)
+        java_used["meteor"] = meteor_java.describe()
+        meteor_process = MeteorProcess(meteor_java)
+    try:
+        tokenizer_java = find_java(TOKENIZER_JAVA)
+        java_used["tokenizer"] = tokenizer_java.describe()
+        t0 = time.perf_counter()
+        flat = [c for cands in candidate_sets for c in cands] + [r for rs in references for r in rs]
+        tokens = ptb_tokenize(flat, tokenizer_java)
+        timings["tokenizer"] = time.perf_counter() - t0
+        n = len(references)
+        tokenized_sets = [tokens[i * n : (i + 1) * n] for i in range(len(candidate_sets))]
+        rest = iter(tokens[len(candidate_sets) * n :])
+        tokenized_refs = [[next(rest) for _ in refs] for refs in references]
+
+        systems = [_SystemScores({}, {}, {}) for _ in candidate_sets]
+        for system, cands in zip(systems, tokenized_sets, strict=True):
+            if any(m in metrics for m in BLEU_METRICS):
+                t0 = time.perf_counter()
+                corpus, per_clip, stats = bleu_stats(cands, tokenized_refs)
+                timings["bleu"] = timings.get("bleu", 0.0) + time.perf_counter() - t0
+                for order, name in enumerate(BLEU_METRICS, start=1):
+                    if name in metrics:
+                        system.corpus[name] = corpus[order - 1]
+                        system.per_clip[name] = per_clip[:, order - 1]
+                        system.statistics[name] = _bleu_statistic(stats, order)
+            if "rouge_l" in metrics:
+                t0 = time.perf_counter()
+                corpus, per_clip = rouge_l(cands, tokenized_refs)
+                timings["rouge_l"] = timings.get("rouge_l", 0.0) + time.perf_counter() - t0
+                system.corpus["rouge_l"], system.per_clip["rouge_l"] = corpus, per_clip
+                system.statistics["rouge_l"] = bs.mean_statistic(per_clip)
+            if "cider_d" in metrics or "spider" in metrics:
+                t0 = time.perf_counter()
+                corpus, per_clip = cider_d(cands, tokenized_refs)
+                timings["cider_d"] = timings.get("cider_d", 0.0) + time.perf_counter() - t0
+                system.corpus["cider_d"], system.per_clip["cider_d"] = corpus, per_clip
+                system.statistics["cider_d"] = bs.mean_statistic(per_clip)
+        if meteor_process is not None:
+            t0 = time.perf_counter()
+            for system, cands in zip(systems, tokenized_sets, strict=True):
+                corpus, per_clip, stats = meteor_process.score(cands, tokenized_refs)
+                system.corpus["meteor"], system.per_clip["meteor"] = corpus, per_clip
+                system.statistics["meteor"] = _meteor_statistic(stats)
+                system.meteor_stats = stats
+            timings["meteor_wait"] = time.perf_counter() - t0
+            timings["meteor_jvm_ready"] = meteor_process.ready_seconds or 0.0
+    finally:
+        if meteor_process is not None:
+            meteor_process.close()
+
+    if "spice" in metrics or "spider" in metrics:
+        reason = spice_unavailable_reason(spice_root)
+        if reason is None:
+            t0 = time.perf_counter()
+            spice_java = find_java(SPICE_JAVA)
+            java_used["spice"] = spice_java.describe()
+            all_cands = [c for cands in tokenized_sets for c in cands]
+            try:
+                _, per_clip_all = spice(
+                    all_cands, tokenized_refs * len(systems), spice_java, spice_root
+                )
+            except SpiceError as exc:
+                reason = str(exc)
+            else:
+                for i, system in enumerate(systems):
+                    per_clip = per_clip_all[i * n : (i + 1) * n]
+                    system.corpus["spice"], system.per_clip["spice"] = (
+                        float(np.mean(per_clip)),
+                        per_clip,
+                    )
+                    system.statistics["spice"] = bs.mean_statistic(per_clip)
+            timings["spice"] = time.perf_counter() - t0
+        if reason is not None:
+            unavailable["spice"] = reason
+            unavailable["spider"] = f"needs SPICE: {reason}"
+    for system in systems:
+        if "spider" in metrics and "spice" in system.corpus:
+            cider_corpus, spice_corpus = system.corpus["cider_d"], system.corpus["spice"]
+            assert cider_corpus is not None and spice_corpus is not None
+            system.corpus["spider"], system.per_clip["spider"] = spider(
+                (cider_corpus, system.per_clip["cider_d"]), (spice_corpus, system.per_clip["spice"])
+            )
+            system.statistics["spider"] = bs.mean_statistic(system.per_clip["spider"])
+        for name in metrics:
+            system.corpus.setdefault(name, None)
+        # keep only what was asked for (CIDEr-D may have been computed for SPIDEr alone)
+        system.corpus = {name: system.corpus[name] for name in metrics}
+        system.per_clip = {k: v for k, v in system.per_clip.items() if k in metrics}
+        system.statistics = {k: v for k, v in system.statistics.items() if k in metrics}
+    timings["total"] = time.perf_counter() - start
+    return systems, tokenized_sets, tokenized_refs
+
+
+def evaluate_captions(
+    predictions: Mapping[str, str] | Sequence[str],
+    references: Mapping[str, Sequence[str]] | Sequence[Sequence[str]],
+    metrics: Sequence[str] | None = None,
+    ci: bool = False,
+    n_resamples: int = bs.DEFAULT_RESAMPLES,
+    confidence: float = bs.DEFAULT_CONFIDENCE,
+    seed: int = bs.DEFAULT_SEED,
+    spice_root: str | os.PathLike | None = None,
+) -> CaptioningResult:
+    """Score predicted captions against references (any number >= 1 per clip).
+
+    `predictions`: file name -> caption (or a list aligned with `references`);
+    `references`: file name -> reference captions. `metrics`: names from `CAPTION_METRICS`
+    (default: all). `ci=True` adds percentile bootstrap intervals over clips.
+    `spice_root`: the cache root where `aacr setup spice` put CoreNLP (default `AACR_CACHE`).
+    """
+    chosen = resolve_metrics(metrics)
+    names, candidates, refs = _normalise_inputs(predictions, references)
+    timings: dict[str, float] = {}
+    java_used: dict[str, str] = {}
+    unavailable: dict[str, str] = {}
+    systems, tokenized_sets, tokenized_refs = _score_systems(
+        [candidates], refs, chosen, spice_root, timings, java_used, unavailable
+    )
+    system = systems[0]
+    result = CaptioningResult(
+        metrics=system.corpus,
+        per_clip={
+            metric: {name: float(v) for name, v in zip(names, values, strict=True)}
+            for metric, values in system.per_clip.items()
+        },
+        unavailable=unavailable,
+        n_clips=len(names),
+        vocabulary={
+            "predictions": vocabulary_size(tokenized_sets[0]),
+            "references": vocabulary_size(r for rs in tokenized_refs for r in rs),
+        },
+        timings=timings,
+        java=java_used,
+        statistics=system.statistics,
+        details={
+            "file_names": names,
+            "candidates": tokenized_sets[0],
+            "references": tokenized_refs,
+            "meteor_stats": system.meteor_stats,
+        },
+    )
+    if ci:
+        t0 = time.perf_counter()
+        result.ci = bs.bootstrap_intervals(system.statistics, n_resamples, confidence, seed)
+        result.ci_method = (
+            f"{confidence:.0%} percentile bootstrap over clips, {n_resamples} resamples, "
+            f"seed {seed}; CIDEr-D keeps the full set's idf"
+        )
+        timings["bootstrap"] = time.perf_counter() - t0
+    return result
+
+
+@dataclass
+class CaptioningComparison:
+    """Two prediction sets on the same clips: each one's scores and the paired differences."""
+
+    a: CaptioningResult
+    b: CaptioningResult
+    differences: dict[str, bs.PairedDifference]
+    method: str
+
+    def to_json(self) -> dict:
+        return {
+            "a": self.a.to_json(per_clip=False),
+            "b": self.b.to_json(per_clip=False),
+            "differences": {k: v.to_json() for k, v in self.differences.items()},
+            "method": self.method,
+            "n_clips": self.a.n_clips,
+        }
+
+    def table(self, label_a: str = "A", label_b: str = "B") -> str:
+        lines = [
+            f"{'metric':<9} {label_a[:12]:>12} {label_b[:12]:>12}  {'A-B':>8}  95% CI of A-B       p"
+        ]
+        for name in self.a.metrics:
+            title = METRIC_TITLES.get(name, name)
+            if name not in self.differences:
+                lines.append(f"{title:<9} n/a")
+                continue
+            d = self.differences[name]
+            lines.append(
+                f"{title:<9} {d.a:>12.4f} {d.b:>12.4f}  {d.difference:>+8.4f}  "
+                f"[{d.interval[0]:+.4f}, {d.interval[1]:+.4f}]  {d.p_value:.4f}"
+            )
+        for name, reason in self.a.unavailable.items():
+            if name in self.a.metrics:
+                lines.append(f"unavailable: {name}: {reason}")
+        return "\n".join(lines)
+
+
+def compare_captions(
+    predictions_a: Mapping[str, str],
+    predictions_b: Mapping[str, str],
+    references: Mapping[str, Sequence[str]],
+    metrics: Sequence[str] | None = None,
+    n_resamples: int = bs.DEFAULT_RESAMPLES,
+    confidence: float = bs.DEFAULT_CONFIDENCE,
+    seed: int = bs.DEFAULT_SEED,
+    spice_root: str | os.PathLike | None = None,
+) -> CaptioningComparison:
+    """Paired bootstrap test of A against B on every metric (same clips, same references)."""
+    chosen = resolve_metrics(metrics)
+    names, candidates_a, refs = _normalise_inputs(predictions_a, references)
+    names_b, candidates_b, _ = _normalise_inputs(predictions_b, references)
+    assert names == names_b
+    timings: dict[str, float] = {}
+    java_used: dict[str, str] = {}
+    unavailable: dict[str, str] = {}
+    systems, tokenized_sets, tokenized_refs = _score_systems(
+        [candidates_a, candidates_b], refs, chosen, spice_root, timings, java_used, unavailable
+    )
+    ref_vocab = vocabulary_size(r for rs in tokenized_refs for r in rs)
+    results = []
+    for system, tokenized in zip(systems, tokenized_sets, strict=True):
+        results.append(
+            CaptioningResult(
+                metrics=system.corpus,
+                per_clip={
+                    metric: {name: float(v) for name, v in zip(names, values, strict=True)}
+                    for metric, values in system.per_clip.items()
+                },
+                unavailable=unavailable,
+                n_clips=len(names),
+                vocabulary={"predictions": vocabulary_size(tokenized), "references": ref_vocab},
+                timings=timings,
+                java=java_used,
+                statistics=system.statistics,
+            )
+        )
+    differences = bs.paired_bootstrap(
+        systems[0].statistics, systems[1].statistics, n_resamples, confidence, seed
+    )
+    method = (
+        f"paired bootstrap over clips, {n_resamples} resamples, seed {seed}; {confidence:.0%} "
+        "percentile interval of A-B; two-sided p-value of 'no difference'"
+    )
+    return CaptioningComparison(results[0], results[1], differences, method)
