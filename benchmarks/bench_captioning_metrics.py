@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/bench_captioning_metrics.py [--repeat 3] \
         [--official PATH/caption-evaluation-tools --official-python PATH/python] [--json OUT]
 
-Input: by default the 912 public predictions of the parity data (aac-metrics example_2) cycled to
-1,045 clips (the Clotho evaluation split's size) with 5 references each; `--predictions` and
-`--references` take real files instead. Reports the wall time of `evaluate_captions`, the time
+Input: the 400 predictions of the parity data (ClothoMix captions, tests/evaluation/data/
+make_inputs.py) cycled to 1,045 clips (the Clotho evaluation split's size) with 5 references
+each. Reports the wall time of `evaluate_captions`, the time
 of each step, and the time spent starting JVMs (the tokenizer's start-up, measured on one
 sentence, and METEOR's launch-to-first-answer, which includes loading its paraphrase table).
 
@@ -61,8 +61,8 @@ def official_worker(cet: str, predictions: str, references: str) -> None:
 
 def build_input(directory: Path) -> tuple[dict, dict, Path, Path]:
     """1,045 clips cycled from the parity data; also written in the official tool's format."""
-    rows = list(csv.reader(open(DATA / "aacm_example2_predictions.csv", encoding="utf-8")))[1:]
-    with gzip.open(DATA / "aacm_example2_references.csv.gz", "rt", encoding="utf-8") as handle:
+    rows = list(csv.reader(open(DATA / "clothomix_parity_predictions.csv", encoding="utf-8")))[1:]
+    with gzip.open(DATA / "clothomix_parity_references.csv.gz", "rt", encoding="utf-8") as handle:
         refs = {r[0]: r[1:] for r in list(csv.reader(handle))[1:]}
     predictions, references = {}, {}
     for i in range(N_CLIPS):

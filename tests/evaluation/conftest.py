@@ -11,11 +11,15 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).resolve().parent / "data"
-EXAMPLE_PREDICTIONS = DATA / "aacm_example2_predictions.csv"
-EXAMPLE_REFERENCES = DATA / "aacm_example2_references.csv.gz"
-RETRIEVAL_GT = DATA / "dcase2022_retrieval_baseline_test.gt.csv.gz"
-RETRIEVAL_OUTPUT = DATA / "dcase2022_retrieval_baseline_test.output.csv.gz"
-RETRIEVAL_EXPECTED = DATA / "dcase2022_retrieval_baseline_expected.json"
+# Inputs made by this project (data/make_inputs.py), numbers by the official tools (README.md).
+PARITY_PREDICTIONS = DATA / "clothomix_parity_predictions.csv"
+PARITY_REFERENCES = DATA / "clothomix_parity_references.csv.gz"
+PARITY_EXPECTED = DATA / "clothomix_parity_expected.json.gz"
+PARITY_CLIPS = 400
+RETRIEVAL_REFERENCES = DATA / "clothomix_parity_retrieval_references.csv.gz"
+RETRIEVAL_RANKING = DATA / "clothomix_parity_retrieval_ranking.csv.gz"
+RETRIEVAL_EXPECTED = DATA / "clothomix_parity_retrieval_expected.json"
+RETRIEVAL_QUERIES = 1000
 
 # Tolerances of the issue: 1e-6 for BLEU, ROUGE-L, CIDEr-D; 1e-4 for METEOR.
 TOLERANCE = {"meteor": 1e-4}
@@ -28,7 +32,7 @@ def tolerance(metric: str) -> float:
 
 @pytest.fixture(scope="session")
 def caption_expected() -> dict:
-    with gzip.open(DATA / "aacm_example2_expected.json.gz", "rt", encoding="utf-8") as handle:
+    with gzip.open(PARITY_EXPECTED, "rt", encoding="utf-8") as handle:
         return json.load(handle)
 
 

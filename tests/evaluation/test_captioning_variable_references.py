@@ -8,7 +8,7 @@ import pytest
 from aacr_lib.evaluation.captioning import evaluate_captions
 from aacr_lib.evaluation.io import read_predictions, read_references
 
-from .conftest import EXAMPLE_PREDICTIONS, EXAMPLE_REFERENCES, tolerance, variable_references
+from .conftest import PARITY_PREDICTIONS, PARITY_REFERENCES, tolerance, variable_references
 
 pytestmark = [pytest.mark.java]
 
@@ -16,8 +16,8 @@ METRICS = ("bleu_1", "bleu_2", "bleu_3", "bleu_4", "rouge_l", "cider_d")
 
 
 def test_variable_references_match_official(caption_expected):
-    predictions = read_predictions(EXAMPLE_PREDICTIONS)
-    references = variable_references(read_references(EXAMPLE_REFERENCES))
+    predictions = read_predictions(PARITY_PREDICTIONS)
+    references = variable_references(read_references(PARITY_REFERENCES))
     assert {len(r) for r in references.values()} == {1, 2, 3, 4, 5}
     result = evaluate_captions(predictions, references, metrics=["bleu", "rouge_l", "cider_d"])
     expected = caption_expected["variable_references"]
