@@ -1,0 +1,629 @@
+"""Build the ClothoMix sound bank (`aacr_lib/data/soundbank/`) from two Debian game-data packages.
+
+The bank holds real field recordings of everyday sounds shipped by `0ad-data` (0 A.D., Wildfire
+Games) and `megaglest-data` (MegaGlest, The Glest Team and The MegaGlest Team), both released
+under CC BY-SA 3.0. Users never run this script: its output is committed as package data. It
+exists so that anyone can check and reproduce where every file of the bank came from.
+
+    python scripts/build_soundbank.py                 # apt-get download both packages
+    python scripts/build_soundbank.py --debs DIR      # reuse .deb files already in DIR
+
+Steps: `apt-get download` the two .debs into a temporary folder (nothing is installed), unpack
+them with `dpkg -x`, take the files named in `PICKS` (0 A.D. keeps its audio inside
+`public.zip`), cut the listed time window, trim leading and trailing silence of events,
+resample to 16 kHz mono, peak-normalise to -1 dBFS and encode Ogg Vorbis. Then write
+`manifest.csv`, `ATTRIBUTION.md` and `LICENSE.txt` (the CC BY-SA 3.0 legal code as shipped in
+megaglest-data).
+
+Given the same packages the output is byte-identical: libsndfile gives every Ogg stream a random
+serial number, so the script rewrites it (and the page checksums) with a value derived from the
+file name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from aacr_lib.audio import load_audio  # noqa: E402
+
+SAMPLE_RATE = 16_000
+PEAK_DBFS = -1.0
+# libsndfile maps this to Vorbis quality 1 - level = 0.7 (about 50 kbit/s for 16 kHz mono):
+# transparent enough for 16 kHz features while the whole bank stays far below 25 MB.
+VORBIS_COMPRESSION_LEVEL = 0.3
+MAX_BANK_BYTES = 25 * 1024 * 1024
+
+ZERO_AD = "0ad-data"
+MEGAGLEST = "megaglest-data"
+PACKAGES = (ZERO_AD, MEGAGLEST)
+ZERO_AD_ZIP = "usr/share/games/0ad/mods/public/public.zip"
+MG = "usr/share/games/megaglest"
+MG_LICENSE_TEXT = f"{MG}/docs/cc-by-sa-3.0-unported.txt"
+LICENCE = "CC-BY-SA-3.0"
+LICENCE_URL = "https://creativecommons.org/licenses/by-sa/3.0/"
+
+ZERO_AD_ATTRIBUTION = (
+    "Copyright (C) 2009 Wildfire Games, 0 A.D. (http://www.wildfiregames.com/), CC BY-SA 3.0"
+)
+GLEST_TEAMS = (
+    "Copyright 2001-2008 The Glest Team (http://glest.org), "
+    "2008-2017 The MegaGlest Team (http://megaglest.org)"
+)
+# Authors named in megaglest-data's docs/AUTHORS.data.txt for the parts used here.
+MEGAGLEST_CREDITS = {
+    "tilesets/autumn": "tileset Autumn by Titus Tscharntke (titi)",
+    "tilesets/autumn/sounds/sunny_day.ogg": (
+        "tileset Autumn by Titus Tscharntke (titi); autumn day sound by Elimnator "
+        "(http://www.soundbible.com)"
+    ),
+    "tilesets/autumn/sounds/nightime.ogg": (
+        "tileset Autumn by Titus Tscharntke (titi); autumn night sound by Elimnator "
+        "(http://www.soundbible.com)"
+    ),
+    "tilesets/birch_forest": "tileset Birch Forest by Titus Tscharntke (titi)",
+    "tilesets/dark_forest": "tileset Dark Forest",
+    "tilesets/desert2": "tileset Desert2 by Idanwin and Titus Tscharntke (titi)",
+    "tilesets/fernland": "tileset Fernland by Titus Tscharntke (titi)",
+    "tilesets/pine_peat": "tileset Pine Peat by Trappin modified by Titus Tscharntke (titi)",
+    "tilesets/spring": (
+        "tileset Spring by Philipp Tscharntke; spring daytime ambience by dobroide "
+        "(http://forum.freegamedev.net)"
+    ),
+    "tilesets/winter": "tileset Winter by Titus Tscharntke (titi)",
+    "tilesets/winter_forest": "tileset Winter Forest",
+    "techs/megapack/commondata": "megapack common data",
+    "techs/megapack/factions/indian": (
+        "Indians faction, Copyright 2007-2011 Titus Tscharntke and Philipp Tscharntke "
+        "(http://www.titusgames.de)"
+    ),
+    "techs/megapack/factions/persian": (
+        "Persians faction, Copyright 2010-2011 Titus Tscharntke and Philipp Tscharntke "
+        "(http://www.titusgames.de)"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One bank file: where it comes from, what it is, and which part of the source to keep."""
+
+    label: str
+    kind: str  # "background" | "event"
+    package: str
+    path: str  # inside the package; for 0ad-data, the member of public.zip
+    description: str
+    start: float = 0.0
+    end: float | None = None
+    fade_out: float = 0.0
+
+
+def _bg(label: str, package: str, path: str, description: str, start=0.0, end=None) -> Pick:
+    return Pick(label, "background", package, path, description, start, end)
+
+
+def _ev(label: str, package: str, path: str, description: str, **window) -> Pick:
+    return Pick(label, "event", package, path, description, **window)
+
+
+A = "audio/ambient"
+FAUNA = "audio/actor/fauna/animal"
+STEPS = "audio/actor/human/movement/Footsteps"
+MGT = "tilesets"
+MGC = "techs/megapack/commondata/sounds"
+MGF = "techs/megapack/factions"
+
+# The curated list. Chosen by inspecting spectrograms and file names of both packages: only
+# recordings of real, everyday sources; no game voices, weapons, magic or interface sounds;
+# no ambience with digital-silence gaps (0 A.D.'s `wind_11`, `day_temperate_*`), since a
+# background has to sound continuously. Long recordings contribute up to 30 s windows.
+PICKS: tuple[Pick, ...] = (
+    # --- backgrounds ---
+    _bg("rain", ZERO_AD, f"{A}/weather/rain_11.ogg", "steady rain", 0, 30),
+    _bg("rain", ZERO_AD, f"{A}/weather/rain_11.ogg", "steady rain", 60, 90),
+    _bg("rain", ZERO_AD, f"{A}/weather/rain_11.ogg", "steady rain", 90, 120),
+    _bg("rain", ZERO_AD, f"{A}/weather/rain_12.ogg", "light rain", 10, 40),
+    _bg("rain", ZERO_AD, f"{A}/weather/rain_12.ogg", "light rain", 60, 90),
+    _bg("rain", MEGAGLEST, f"{MGT}/autumn/sounds/rain.ogg", "rain shower"),
+    _bg("rain", MEGAGLEST, f"{MGT}/birch_forest/sounds/rain.ogg", "rain in a forest"),
+    _bg("rain", MEGAGLEST, f"{MGT}/desert2/sounds/rain.wav", "heavy rain", 0, 12),
+    _bg("stream", ZERO_AD, f"{A}/water/river_slow_21.ogg", "slow, gently flowing stream"),
+    _bg("river", ZERO_AD, f"{A}/water/river_med_21.ogg", "river flowing at medium speed"),
+    _bg("river", ZERO_AD, f"{A}/water/river_fast_21.ogg", "fast flowing river"),
+    _bg("river", ZERO_AD, f"{A}/water/river_raging_21.ogg", "raging river"),
+    _bg("waterfall", ZERO_AD, f"{A}/water/waterfall_31.ogg", "waterfall"),
+    _bg("waves", ZERO_AD, f"{A}/water/wave_21.ogg", "waves breaking on a beach"),
+    _bg("waves", ZERO_AD, f"{A}/water/wavecrash_21.ogg", "waves crashing"),
+    _bg("waves", ZERO_AD, f"{A}/water/waverocky_21.ogg", "waves on a rocky shore", 0, 30),
+    _bg("wind", ZERO_AD, f"{A}/weather/windstorm_11.ogg", "strong wind", 0, 30),
+    _bg("wind", ZERO_AD, f"{A}/weather/windstorm_11.ogg", "strong wind", 30, 60),
+    _bg("wind", ZERO_AD, f"{A}/weather/windstorm_11.ogg", "strong wind", 60, 90),
+    _bg("wind", ZERO_AD, f"{A}/weather/windstorm_11.ogg", "strong wind", 90, 122),
+    _bg("wind", MEGAGLEST, f"{MGT}/winter/sounds/wind.ogg", "wintry wind"),
+    _bg("wind", MEGAGLEST, f"{MGT}/winter_forest/sounds/wind.ogg", "wind in a winter forest"),
+    _bg("farm", ZERO_AD, f"{A}/building/amb_farm_10.ogg", "farmyard ambience"),
+    _bg("farm", ZERO_AD, f"{A}/building/amb_farm_11.ogg", "farmyard ambience"),
+    _bg("farm", ZERO_AD, f"{A}/building/amb_farm_12.ogg", "farmyard ambience"),
+    _bg("farm", ZERO_AD, f"{A}/building/amb_farm_13.ogg", "farmyard ambience"),
+    _bg("farm", ZERO_AD, f"{A}/building/amb_farm_20.ogg", "farmyard ambience"),
+    _bg("harbour", ZERO_AD, f"{A}/building/amb_port_10.ogg", "harbour ambience"),
+    _bg("harbour", ZERO_AD, f"{A}/building/amb_port_11.ogg", "harbour ambience"),
+    _bg("harbour", ZERO_AD, f"{A}/building/amb_port_12.ogg", "harbour ambience"),
+    _bg("harbour", ZERO_AD, f"{A}/building/amb_port_20.ogg", "harbour ambience"),
+    _bg("harbour", ZERO_AD, f"{A}/building/amb_port_21.ogg", "harbour ambience"),
+    _bg("market", ZERO_AD, f"{A}/building/amb_trade_10.ogg", "busy marketplace"),
+    _bg("market", ZERO_AD, f"{A}/building/amb_trade_11.ogg", "busy marketplace"),
+    _bg("market", ZERO_AD, f"{A}/building/amb_trade_12.ogg", "busy marketplace"),
+    _bg("market", ZERO_AD, f"{A}/building/amb_trade_13.ogg", "busy marketplace"),
+    _bg("market", ZERO_AD, f"{A}/building/amb_trade_20.ogg", "busy marketplace"),
+    _bg(
+        "forest_birds", MEGAGLEST, f"{MGT}/birch_forest/sounds/day.ogg", "birds in a forest", 0, 30
+    ),
+    _bg("forest_birds", MEGAGLEST, f"{MGT}/dark_forest/sounds/day.ogg", "birds in a forest", 0, 30),
+    _bg("forest_birds", MEGAGLEST, f"{MGT}/spring/sounds/day.ogg", "spring birdsong", 0, 30),
+    _bg("forest_birds", MEGAGLEST, f"{MGT}/spring/sounds/day.ogg", "spring birdsong", 30, 60),
+    _bg("forest_birds", MEGAGLEST, f"{MGT}/autumn/sounds/sunny_day.ogg", "birds on a sunny day"),
+    _bg("night_insects", MEGAGLEST, f"{MGT}/dark_forest/sounds/night.ogg", "crickets", 0, 30),
+    _bg("night_insects", MEGAGLEST, f"{MGT}/dark_forest/sounds/night.ogg", "crickets", 30, 52),
+    _bg("night_insects", MEGAGLEST, f"{MGT}/autumn/sounds/nightime.ogg", "crickets at night"),
+    _bg("night_insects", MEGAGLEST, f"{MGT}/fernland/sounds/night.ogg", "insects", 0, 30),
+    _bg("night_insects", MEGAGLEST, f"{MGT}/fernland/sounds/night.ogg", "insects", 30, 60),
+    _bg("night_insects", MEGAGLEST, f"{MGT}/fernland/sounds/night.ogg", "insects", 60, 91),
+    _bg("fire", ZERO_AD, "audio/attack/fire/c_11.ogg", "crackling fire"),
+    _bg("fire", ZERO_AD, "audio/attack/fire/c_12.ogg", "crackling fire"),
+    _bg("fire", ZERO_AD, "audio/attack/fire/c_13.ogg", "crackling fire"),
+    _bg("fire", ZERO_AD, "audio/attack/fire/c_15.ogg", "crackling fire"),
+    _bg("fire", ZERO_AD, "audio/attack/fire/c_17.ogg", "crackling fire"),
+    _bg("fire", ZERO_AD, "audio/attack/fire/c_19.ogg", "crackling fire"),
+    # --- events: animals ---
+    _ev("cow", ZERO_AD, f"{FAUNA}/cattle_01.ogg", "cow mooing"),
+    _ev("cow", ZERO_AD, f"{FAUNA}/cattle_02.ogg", "cow mooing"),
+    _ev("cow", ZERO_AD, f"{FAUNA}/cattle_03.ogg", "cow mooing"),
+    _ev("cow", ZERO_AD, f"{FAUNA}/cattle_04.ogg", "cow mooing"),
+    _ev("cow", ZERO_AD, f"{FAUNA}/cattle_05.ogg", "cow mooing"),
+    _ev("cow", ZERO_AD, f"{FAUNA}/cattle_06.ogg", "cow mooing"),
+    _ev("cow", ZERO_AD, f"{FAUNA}/cattle_07.ogg", "cow mooing"),
+    _ev("cow", MEGAGLEST, f"{MGC}/cow_ack1.wav", "cow mooing"),
+    _ev("cow", MEGAGLEST, f"{MGC}/cow_select1.wav", "cow mooing"),
+    _ev("cow", MEGAGLEST, f"{MGT}/pine_peat/sounds/mudchute_cow_1.ogg", "cow mooing"),
+    _ev("sheep", ZERO_AD, f"{FAUNA}/sheep_10.ogg", "sheep bleating"),
+    _ev("sheep", MEGAGLEST, f"{MGF}/persian/units/sheep/sounds/sheep1.wav", "sheep bleating"),
+    _ev("sheep", MEGAGLEST, f"{MGF}/persian/units/sheep/sounds/sheep2.wav", "sheep bleating"),
+    _ev("sheep", MEGAGLEST, f"{MGF}/persian/units/sheep/sounds/sheep3.wav", "sheep bleating"),
+    _ev("sheep", MEGAGLEST, f"{MGF}/persian/units/sheep/sounds/sheep5.wav", "sheep bleating"),
+    _ev("sheep", MEGAGLEST, f"{MGF}/persian/units/sheep/sounds/sheep6.wav", "sheep bleating"),
+    _ev("sheep", MEGAGLEST, f"{MGF}/persian/units/sheep/sounds/sheep7.wav", "sheep bleating"),
+    _ev("sheep", MEGAGLEST, f"{MGF}/persian/units/sheep/sounds/sheep9.wav", "sheep bleating"),
+    _ev("pig", ZERO_AD, f"{FAUNA}/pig_10.ogg", "pig grunting"),
+    _ev("pig", MEGAGLEST, f"{MGC}/pig_ack2.wav", "pig grunting"),
+    _ev("pig", MEGAGLEST, f"{MGC}/pig_ack4.wav", "pig grunting"),
+    _ev("pig", MEGAGLEST, f"{MGC}/pig_select4.wav", "pig grunting"),
+    _ev("horse", ZERO_AD, f"{FAUNA}/horse_select1.ogg", "horse neighing"),
+    _ev("horse", ZERO_AD, f"{FAUNA}/horse_select2.ogg", "horse neighing"),
+    _ev("horse", ZERO_AD, f"{FAUNA}/horse_select3.ogg", "horse neighing"),
+    _ev("horse", ZERO_AD, f"{FAUNA}/horse_idle1.ogg", "horse neighing"),
+    _ev("hooves", ZERO_AD, "audio/actor/mounted/movement/mstep110.ogg", "horse hooves"),
+    _ev("hooves", ZERO_AD, "audio/actor/mounted/movement/mstep111.ogg", "horse hooves"),
+    _ev("hooves", ZERO_AD, "audio/actor/mounted/movement/mstep113.ogg", "horse hooves"),
+    _ev("chicken", ZERO_AD, f"{FAUNA}/chicken_10.ogg", "hen clucking"),
+    _ev("chicken", ZERO_AD, f"{FAUNA}/chicken_11.ogg", "hen clucking"),
+    _ev("chicken", ZERO_AD, f"{FAUNA}/chicken_12.ogg", "hen clucking"),
+    _ev("chicken", ZERO_AD, f"{FAUNA}/chicken_13.ogg", "hen clucking"),
+    _ev("chicken", MEGAGLEST, f"{MGT}/birch_forest/sounds/chicken.wav", "hen clucking"),
+    _ev("rooster", MEGAGLEST, f"{MGT}/autumn/sounds/rooster.ogg", "rooster crowing"),
+    _ev("owl", MEGAGLEST, f"{MGT}/autumn/sounds/owl.ogg", "owl hooting"),
+    _ev("wolf", MEGAGLEST, f"{MGT}/birch_forest/sounds/wolf.wav", "wolf howling"),
+    _ev("wolf", MEGAGLEST, f"{MGT}/desert2/sounds/wolf.wav", "wolf howling"),
+    _ev("bees", MEGAGLEST, f"{MGF}/indian/units/beehive/sounds/bee1.wav", "bees buzzing"),
+    _ev("bees", MEGAGLEST, f"{MGF}/indian/units/beehive/sounds/bee3.wav", "bees buzzing"),
+    _ev("bees", MEGAGLEST, f"{MGF}/indian/units/beehive/sounds/bee4.wav", "bees buzzing"),
+    # --- events: work and weather ---
+    _ev("axe", ZERO_AD, "audio/resource/lumbering/lumber_tree_01.ogg", "axe chopping a tree"),
+    _ev("axe", ZERO_AD, "audio/resource/lumbering/lumber_tree_03.ogg", "axe chopping a tree"),
+    _ev("axe", ZERO_AD, "audio/resource/lumbering/lumber_tree_05.ogg", "axe chopping a tree"),
+    _ev("axe", ZERO_AD, "audio/resource/lumbering/lumber_tree_15.ogg", "axe chopping a tree"),
+    _ev("axe", ZERO_AD, "audio/resource/lumbering/lumber_tree_20.ogg", "axe chopping a tree"),
+    _ev("axe", ZERO_AD, "audio/resource/lumbering/lumber_tree_08.ogg", "axe chopping a tree"),
+    _ev("axe", ZERO_AD, "audio/resource/lumbering/lumber_tree_10.ogg", "axe chopping a tree"),
+    _ev("axe", ZERO_AD, "audio/resource/lumbering/lumber_tree_13.ogg", "axe chopping a tree"),
+    _ev("tree_fall", ZERO_AD, "audio/resource/lumbering/lumber_treeexpire_02.ogg", "tree falling"),
+    _ev("tree_fall", ZERO_AD, "audio/resource/lumbering/lumber_treeexpire_03.ogg", "tree falling"),
+    _ev("tree_fall", ZERO_AD, "audio/resource/lumbering/lumber_treeexpire_04.ogg", "tree falling"),
+    _ev("saw", ZERO_AD, "audio/resource/construction/con_saw_01.ogg", "hand saw cutting wood"),
+    _ev("saw", ZERO_AD, "audio/resource/construction/con_saw_03.ogg", "hand saw cutting wood"),
+    _ev("saw", ZERO_AD, "audio/resource/construction/con_saw_05.ogg", "hand saw cutting wood"),
+    _ev("saw", ZERO_AD, "audio/resource/construction/con_saw_07.ogg", "hand saw cutting wood"),
+    _ev("saw", ZERO_AD, "audio/resource/construction/con_saw_09.ogg", "hand saw cutting wood"),
+    _ev("hammer", ZERO_AD, "audio/resource/construction/con_wood_01.ogg", "hammer on wood"),
+    _ev("hammer", ZERO_AD, "audio/resource/construction/con_wood_02.ogg", "hammer on wood"),
+    _ev("hammer", ZERO_AD, "audio/resource/construction/con_wood_04.ogg", "hammer on wood"),
+    _ev("hammer", ZERO_AD, "audio/resource/construction/con_wood_05.ogg", "hammer on wood"),
+    _ev("hammer", ZERO_AD, "audio/resource/construction/con_wood_06.ogg", "hammer on wood"),
+    _ev("hammer", ZERO_AD, "audio/resource/construction/con_wood_09.ogg", "hammer on wood"),
+    _ev("hammer", ZERO_AD, "audio/resource/construction/con_wood_12.ogg", "hammer on wood"),
+    _ev("pickaxe", ZERO_AD, "audio/resource/mining/mine_stone_01.ogg", "pickaxe striking stone"),
+    _ev("pickaxe", ZERO_AD, "audio/resource/mining/mine_stone_09.ogg", "pickaxe striking stone"),
+    _ev("pickaxe", ZERO_AD, "audio/resource/mining/mine_stone_15.ogg", "pickaxe striking stone"),
+    _ev("pickaxe", ZERO_AD, "audio/resource/mining/mine_stone_25.ogg", "pickaxe striking stone"),
+    _ev("pickaxe", ZERO_AD, "audio/resource/mining/mine_stone_05.ogg", "pickaxe striking stone"),
+    _ev("pickaxe", ZERO_AD, "audio/resource/mining/mine_stone_13.ogg", "pickaxe striking stone"),
+    _ev("pickaxe", ZERO_AD, "audio/resource/mining/mine_stone_21.ogg", "pickaxe striking stone"),
+    _ev("metal", ZERO_AD, "audio/resource/mining/mine_metal_01.ogg", "pick striking metal"),
+    _ev("metal", ZERO_AD, "audio/resource/mining/mine_metal_02.ogg", "pick striking metal"),
+    _ev("metal", ZERO_AD, "audio/resource/mining/mine_metal_17.ogg", "pick striking metal"),
+    _ev("metal", ZERO_AD, "audio/resource/mining/mine_metal_23.ogg", "pick striking metal"),
+    _ev("metal", ZERO_AD, "audio/resource/mining/mine_metal_08.ogg", "pick striking metal"),
+    _ev("metal", ZERO_AD, "audio/resource/mining/mine_metal_15.ogg", "pick striking metal"),
+    _ev("metal", ZERO_AD, "audio/resource/mining/mine_metal_20.ogg", "pick striking metal"),
+    _ev("gate", ZERO_AD, "audio/actor/gate/stonegate_close_21.ogg", "heavy gate closing"),
+    _ev("gate", ZERO_AD, "audio/actor/gate/stonegate_close_22.ogg", "heavy gate closing"),
+    # Thunder recordings run 12-13 s; one rumble is kept, faded out.
+    _ev(
+        "thunder",
+        ZERO_AD,
+        f"{A}/weather/thunder_10.ogg",
+        "thunder",
+        start=1.5,
+        end=8.0,
+        fade_out=2.0,
+    ),
+    _ev(
+        "thunder",
+        ZERO_AD,
+        f"{A}/weather/thunder_11.ogg",
+        "thunder",
+        start=0.0,
+        end=6.5,
+        fade_out=2.0,
+    ),
+    # --- events: footsteps ---
+    _ev("walking_gravel", ZERO_AD, f"{STEPS}/Footstep_Gravel_Walking.ogg", "walking on gravel"),
+    _ev("running_gravel", ZERO_AD, f"{STEPS}/Footstep_Gravel_Running.ogg", "running on gravel"),
+    _ev("walking_grass", ZERO_AD, f"{STEPS}/Footstep_Grass_Walking.ogg", "walking on grass"),
+    _ev("running_grass", ZERO_AD, f"{STEPS}/Footstep_Grass_Running.ogg", "running on grass"),
+    _ev("walking_wood", ZERO_AD, f"{STEPS}/Footstep_Wood_Walking.ogg", "walking on wood"),
+)
+
+MANIFEST_COLUMNS = (
+    "file",
+    "label",
+    "kind",
+    "description",
+    "duration",
+    "frames",
+    "sample_rate",
+    "bytes",
+    "sha256",
+    "source_package",
+    "source_version",
+    "source_path",
+    "source_window",
+    "licence",
+    "attribution",
+)
+
+
+# ---------------------------------------------------------------- pure signal processing
+
+
+def frame_db(waveform: np.ndarray, frame: int) -> np.ndarray:
+    """RMS level in dBFS of consecutive non-overlapping frames (the last partial frame too)."""
+    padded = np.pad(waveform, (0, (-len(waveform)) % frame))
+    power = np.mean(padded.reshape(-1, frame).astype(np.float64) ** 2, axis=1)
+    return 10 * np.log10(power + 1e-12)
+
+
+def trim_silence(
+    waveform: np.ndarray,
+    sample_rate: int,
+    relative_db: float = 45.0,
+    floor_db: float = -70.0,
+    keep_before: float = 0.02,
+    keep_after: float = 0.05,
+) -> np.ndarray:
+    """Cut leading and trailing frames quieter than `relative_db` below the loudest frame.
+
+    A few milliseconds before the first and after the last loud frame are kept so that attacks
+    and decays are not clipped; an all-quiet input is returned unchanged.
+    """
+    frame = max(1, int(0.01 * sample_rate))
+    levels = frame_db(waveform, frame)
+    threshold = max(levels.max() - relative_db, floor_db)
+    loud = np.flatnonzero(levels > threshold)
+    if loud.size == 0:
+        return waveform
+    start = max(0, loud[0] * frame - int(keep_before * sample_rate))
+    end = min(len(waveform), (loud[-1] + 1) * frame + int(keep_after * sample_rate))
+    return waveform[start:end]
+
+
+def apply_fades(waveform: np.ndarray, sample_rate: int, fade_in: float, fade_out: float):
+    """Linear fade-in and fade-out (seconds) so that cut edges do not click."""
+    out = waveform.astype(np.float32, copy=True)
+    n_in = min(len(out), int(fade_in * sample_rate))
+    n_out = min(len(out), int(fade_out * sample_rate))
+    if n_in:
+        out[:n_in] *= np.linspace(0.0, 1.0, n_in, dtype=np.float32)
+    if n_out:
+        out[-n_out:] *= np.linspace(1.0, 0.0, n_out, dtype=np.float32)
+    return out
+
+
+def peak_normalise(waveform: np.ndarray, peak_dbfs: float = PEAK_DBFS) -> np.ndarray:
+    """Scale so that the largest absolute sample is `peak_dbfs`."""
+    peak = float(np.max(np.abs(waveform)))
+    if peak == 0.0:
+        raise ValueError("cannot normalise a silent signal")
+    return (waveform * (10 ** (peak_dbfs / 20) / peak)).astype(np.float32)
+
+
+def prepare(pick: Pick, waveform: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Window, trim, fade and normalise one source recording (already 16 kHz mono)."""
+    start = int(pick.start * sample_rate)
+    end = len(waveform) if pick.end is None else int(pick.end * sample_rate)
+    segment = waveform[start:end]
+    if pick.kind == "event":
+        segment = trim_silence(segment, sample_rate)
+        segment = apply_fades(segment, sample_rate, 0.005, max(pick.fade_out, 0.02))
+    else:
+        # Backgrounds keep their natural level changes; only digital silence at the ends goes.
+        segment = trim_silence(segment, sample_rate, relative_db=90.0, floor_db=-80.0)
+        segment = apply_fades(segment, sample_rate, 0.05, 0.05)
+    return peak_normalise(segment)
+
+
+# ---------------------------------------------------------------- deterministic Ogg output
+
+
+def _ogg_crc_table() -> list[int]:
+    table = []
+    for byte in range(256):
+        value = byte << 24
+        for _ in range(8):
+            value = ((value << 1) ^ 0x04C11DB7) if value & 0x80000000 else (value << 1)
+        table.append(value & 0xFFFFFFFF)
+    return table
+
+
+_OGG_CRC_TABLE = _ogg_crc_table()
+
+
+def ogg_crc(data: bytes) -> int:
+    """The Ogg page checksum (CRC-32, polynomial 0x04C11DB7, no reflection, initial 0)."""
+    crc = 0
+    for byte in data:
+        crc = ((crc << 8) & 0xFFFFFFFF) ^ _OGG_CRC_TABLE[((crc >> 24) ^ byte) & 0xFF]
+    return crc
+
+
+def set_ogg_serial(data: bytes, serial: int) -> bytes:
+    """Rewrite the stream serial number of every Ogg page and recompute the page checksums."""
+    out = bytearray(data)
+    pos = 0
+    while pos < len(out):
+        if out[pos : pos + 4] != b"OggS":
+            raise ValueError(f"not an Ogg page at byte {pos}")
+        segments = out[pos + 26]
+        body = sum(out[pos + 27 : pos + 27 + segments])
+        length = 27 + segments + body
+        out[pos + 14 : pos + 18] = struct.pack("<I", serial)
+        out[pos + 22 : pos + 26] = b"\0\0\0\0"
+        out[pos + 22 : pos + 26] = struct.pack("<I", ogg_crc(bytes(out[pos : pos + length])))
+        pos += length
+    return bytes(out)
+
+
+def encode_vorbis(waveform: np.ndarray, sample_rate: int, name: str) -> bytes:
+    """Ogg Vorbis bytes of a mono float signal, with a serial number fixed by `name`."""
+    buffer = io.BytesIO()
+    sf.write(
+        buffer,
+        waveform,
+        sample_rate,
+        format="OGG",
+        subtype="VORBIS",
+        compression_level=VORBIS_COMPRESSION_LEVEL,
+    )
+    return set_ogg_serial(buffer.getvalue(), zlib.crc32(name.encode()) & 0x7FFFFFFF)
+
+
+# ---------------------------------------------------------------- packages and provenance
+
+
+def attribution(package: str, path: str) -> str:
+    """Who to credit for one source file, from the packages' copyright and AUTHORS files."""
+    if package == ZERO_AD:
+        return ZERO_AD_ATTRIBUTION
+    # The longest matching prefix is the most specific credit.
+    specific = max(
+        (prefix for prefix in MEGAGLEST_CREDITS if path.startswith(prefix)), key=len, default=None
+    )
+    detail = MEGAGLEST_CREDITS[specific] if specific else ""
+    base = f"MegaGlest data ({GLEST_TEAMS}), CC BY-SA 3.0"
+    return f"{base}; {detail}" if detail else base
+
+
+def fetch_debs(work: Path, debs: Path | None) -> dict[str, Path]:
+    """Paths of the two .deb files: found in `debs`, or fetched with `apt-get download`."""
+    found: dict[str, Path] = {}
+    for package in PACKAGES:
+        if debs is not None:
+            matches = sorted(debs.glob(f"{package}_*.deb"))
+            if not matches:
+                raise SystemExit(f"no {package}_*.deb in {debs}")
+            found[package] = matches[-1]
+        else:
+            subprocess.run(["apt-get", "download", package], cwd=work, check=True)
+            found[package] = sorted(work.glob(f"{package}_*.deb"))[-1]
+    return found
+
+
+def deb_version(deb: Path) -> str:
+    """The Version field of a .deb."""
+    result = subprocess.run(
+        ["dpkg-deb", "-f", str(deb), "Version"], check=True, capture_output=True, text=True
+    )
+    return result.stdout.strip()
+
+
+def source_file(root: Path, pick: Pick, zip_cache: dict[str, zipfile.ZipFile], tmp: Path):
+    """A local file holding the source audio of `pick` and its path for the manifest."""
+    if pick.package == ZERO_AD:
+        archive = zip_cache.setdefault(ZERO_AD, zipfile.ZipFile(root / ZERO_AD / ZERO_AD_ZIP))
+        target = tmp / Path(pick.path).name
+        target.write_bytes(archive.read(pick.path))
+        return target, f"/{ZERO_AD_ZIP}:{pick.path}"
+    path = root / MEGAGLEST / MG / pick.path
+    # Several megaglest tilesets share sounds through symlinks; the real file is what we read.
+    return path.resolve(), f"/{MG}/{pick.path}"
+
+
+def attribution_markdown(versions: dict[str, str], rows: list[dict[str, str]]) -> str:
+    """Text of ATTRIBUTION.md: packages, copyright holders, licence and the file list."""
+    lines = [
+        "# ClothoMix sound bank: attribution",
+        "",
+        "Every recording in this folder was taken from one of two Debian packages and changed as",
+        "follows: a time window was cut, leading and trailing silence removed, the sound",
+        "down-mixed to mono, resampled to 16 kHz, peak-normalised and encoded as Ogg Vorbis.",
+        f"The bank, like its sources, is licensed under CC BY-SA 3.0 ({LICENCE_URL});",
+        "the full legal code is in LICENSE.txt. `manifest.csv` lists the source of every file.",
+        "",
+        f"## {ZERO_AD} {versions[ZERO_AD]} (0 A.D.)",
+        "",
+        "- Copyright (C) 2009 Wildfire Games, http://www.wildfiregames.com/",
+        "- Licence: Creative Commons Attribution-ShareAlike 3.0 (audio/LICENSE.txt of",
+        "  public.zip; Debian copyright: `Files: * Copyright: 2010 Wildfire Games`,",
+        "  `License: CC-BY-SA-3.0`)",
+        "- Sound credits of 0 A.D. (gui/credits/texts/audio.json): Carsten Rojahn, Mike",
+        "  Stanton, DynamiteSoundBytes (Nolan, Tony and Lucas), Evan Bogunia, Kaitlynn Hegarty,",
+        "  LAVS, Marcio Durón, Damian Kastbauer (sound manager), Matt Sherman, Pat Mclelland,",
+        "  Shawn Anthony Poxleitner, Pureon, Ryan Davies, Sam Assoum, Sam Gossner, Ron Lacy.",
+        "",
+        f"## {MEGAGLEST} {versions[MEGAGLEST]} (MegaGlest)",
+        "",
+        "- Copyright 2001-2008 The Glest Team (http://glest.org), 2008-2017 The MegaGlest Team",
+        "  (http://megaglest.org); Indians and Persians factions Copyright 2007-2011 Titus",
+        "  Tscharntke and Philipp Tscharntke (http://www.titusgames.de).",
+        "- Tilesets used: Autumn, Birch Forest, Desert2, Fernland, Winter by Titus Tscharntke",
+        "  (titi); Spring by Philipp Tscharntke; Pine Peat by Trappin modified by Titus",
+        "  Tscharntke; Dark Forest and Winter Forest (no author named in AUTHORS.data.txt).",
+        "- Autumn day and night sounds by Elimnator (http://www.soundbible.com); spring daytime",
+        "  ambience by dobroide (http://forum.freegamedev.net).",
+        '- Licence: "All files are released under the Terms of the Creative Commons',
+        '  Attribution-ShareAlike 3.0 Unported license" (docs/AUTHORS.data.txt; Debian',
+        "  copyright: `Files: *`, `License: CC-BY-SA-3.0`).",
+        "",
+        "## Files",
+        "",
+        "| file | label | source | attribution |",
+        "|---|---|---|---|",
+    ]
+    for row in rows:
+        source = f"{row['source_package']}: `{row['source_path']}`"
+        lines.append(f"| {row['file']} | {row['label']} | {source} | {row['attribution']} |")
+    return "\n".join(lines) + "\n"
+
+
+def build(out: Path, debs: Path | None) -> None:
+    """Download, unpack, convert and write the bank into `out` (replacing its audio files)."""
+    with tempfile.TemporaryDirectory(prefix="soundbank-") as tmp_name:
+        work = Path(tmp_name)
+        deb_paths = fetch_debs(work, debs)
+        versions = {package: deb_version(deb) for package, deb in deb_paths.items()}
+        for package, deb in deb_paths.items():
+            print(f"unpacking {deb.name}", flush=True)
+            subprocess.run(["dpkg", "-x", str(deb), str(work / package)], check=True)
+
+        out.mkdir(parents=True, exist_ok=True)
+        for old in out.glob("*.ogg"):
+            old.unlink()
+        zip_cache: dict[str, zipfile.ZipFile] = {}
+        counters: dict[str, int] = {}
+        rows: list[dict[str, str]] = []
+        for pick in PICKS:
+            counters[pick.label] = counters.get(pick.label, 0) + 1
+            name = f"{pick.label}_{counters[pick.label]:02d}.ogg"
+            local, source_path = source_file(work, pick, zip_cache, work)
+            waveform, sr = load_audio(local, sample_rate=SAMPLE_RATE)
+            audio = prepare(pick, waveform, sr)
+            data = encode_vorbis(audio, sr, name)
+            # The mixer plans in samples from the manifest; the decoded length must match.
+            if sf.info(io.BytesIO(data)).frames != len(audio):
+                raise SystemExit(f"{name}: Ogg frame count differs from the signal length")
+            (out / name).write_bytes(data)
+            window = f"{pick.start:g}-{pick.end:g}" if pick.end is not None else ""
+            rows.append(
+                {
+                    "file": name,
+                    "label": pick.label,
+                    "kind": pick.kind,
+                    "description": pick.description,
+                    "duration": f"{len(audio) / sr:.3f}",
+                    "frames": str(len(audio)),
+                    "sample_rate": str(sr),
+                    "bytes": str(len(data)),
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "source_package": pick.package,
+                    "source_version": versions[pick.package],
+                    "source_path": source_path,
+                    "source_window": window,
+                    "licence": LICENCE,
+                    "attribution": attribution(pick.package, pick.path),
+                }
+            )
+            print(f"{name:24s} {len(audio) / sr:6.2f} s {len(data) / 1024:7.1f} KiB", flush=True)
+        for archive in zip_cache.values():
+            archive.close()
+
+        with open(out / "manifest.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        (out / "ATTRIBUTION.md").write_text(attribution_markdown(versions, rows), encoding="utf-8")
+        shutil.copyfile(work / MEGAGLEST / MG_LICENSE_TEXT, out / "LICENSE.txt")
+
+    total = sum(int(row["bytes"]) for row in rows)
+    print(f"{len(rows)} files, {len({r['label'] for r in rows})} labels, {total / 2**20:.2f} MiB")
+    if total > MAX_BANK_BYTES:
+        raise SystemExit(f"bank is {total} bytes, more than the {MAX_BANK_BYTES} allowed")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--debs",
+        type=Path,
+        default=None,
+        help="folder with 0ad-data_*.deb and megaglest-data_*.deb",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=REPO_ROOT / "aacr_lib" / "data" / "soundbank",
+        help="bank folder (default: aacr_lib/data/soundbank)",
+    )
+    args = parser.parse_args(argv)
+    build(args.out, args.debs)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
