@@ -3,7 +3,12 @@ the suite never reads or writes the checkout's `data/`, `runs/` or a user's cach
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+# On a shared 2-core machine OpenMP's busy-waiting threads make torch steps many times slower;
+# passive waiting must be chosen before torch is first imported.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import pytest
 

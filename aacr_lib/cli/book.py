@@ -26,6 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _book(args: argparse.Namespace) -> int:
+    import os
+
+    # Kernels inherit this: OpenMP busy-waiting slows torch badly when cores are shared.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from aacr_lib.book import build_html, execute_book, notebook_parameters
     from aacr_lib.profiles import notebook_context
 
