@@ -5,8 +5,9 @@ For each collection size (10k and 100k random unit vectors of 300 dimensions by 
 
 - `numpy`: one matrix product and a partial sort (the baseline every ratio is against),
 - `flat`:  FAISS exact inner product (`IndexFlatIP`),
-- `ivf`:   FAISS inverted lists (`IndexIVFFlat`, nlist = 4 sqrt(N) up to N / 39, nprobe searched),
-- `hnsw`:  FAISS graph (`IndexHNSWFlat`, M links, efSearch).
+- `ivf`:   FAISS inverted lists (`IndexIVFFlat`, nlist = 4 sqrt(N) up to N / 39), searching
+           nprobe cells (several values: the speed/recall trade-off),
+- `hnsw`:  FAISS graph (`IndexHNSWFlat`, M links), searching with several efSearch values.
 
 Reported: build time, latency of one query (median over single-query calls), queries per second
 for a batch, recall@10 of the approximate indexes against the exact top 10, and memory per
@@ -42,11 +43,16 @@ def random_unit_vectors(n: int, dim: int, seed: int) -> np.ndarray:
 
 
 def numpy_top_k(database: np.ndarray, queries: np.ndarray, k: int = K) -> np.ndarray:
-    """Exact top-k by inner product: matrix product, partial sort, then sort the k."""
-    scores = queries @ database.T
-    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1)
-    return np.take_along_axis(part, order, axis=1)
+    """Exact top-k by inner product: matrix product, partial sort, then sort the k. Queries go
+    in chunks so that the score matrix stays under ~400 MB (1M vectors x 100 queries)."""
+    chunk = max(1, int(1e8 // database.shape[0]))
+    results = []
+    for start in range(0, len(queries), chunk):
+        scores = queries[start : start + chunk] @ database.T
+        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1)
+        results.append(np.take_along_axis(part, order, axis=1))
+    return np.concatenate(results)
 
 
 def recall_at_k(found: np.ndarray, exact: np.ndarray) -> float:
@@ -73,8 +79,9 @@ def batch_qps(search, queries: np.ndarray) -> float:
     return len(queries) / (time.perf_counter() - start)
 
 
-def build_indexes(database: np.ndarray, nprobe: int, hnsw_m: int, ef_search: int):
-    """(name, build seconds, index) for flat, IVF and HNSW."""
+def build_indexes(database: np.ndarray, nprobes: list[int], hnsw_m: int, ef_searches: list[int]):
+    """(name, build seconds, search function) for flat, and IVF / HNSW at each search breadth
+    (one index each, built once)."""
     import faiss
 
     n = database.shape[0]
@@ -82,25 +89,40 @@ def build_indexes(database: np.ndarray, nprobe: int, hnsw_m: int, ef_search: int
     start = time.perf_counter()
     flat = faiss.IndexFlatIP(DIM)
     flat.add(database)
-    built.append(("flat", time.perf_counter() - start, flat))
+    built.append(("flat", time.perf_counter() - start, flat, None))
 
     start = time.perf_counter()
     # 4 sqrt(N) cells, but at least 39 training points per cell (FAISS's minimum).
     nlist = max(1, min(int(4 * math.sqrt(n)), n // 39))
     ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(DIM), DIM, nlist, faiss.METRIC_INNER_PRODUCT)
-    # k-means on a sample: 39 points per cell is what FAISS asks for at least.
+    # k-means on a sample: enough points per cell, bounded time.
     sample = database[np.random.default_rng(1).choice(n, min(n, 64 * nlist), replace=False)]
     ivf.train(sample)
     ivf.add(database)
-    ivf.nprobe = nprobe
-    built.append((f"ivf (nlist {nlist}, nprobe {nprobe})", time.perf_counter() - start, ivf))
+    ivf_seconds = time.perf_counter() - start
+    for nprobe in nprobes:
+        built.append(
+            (f"ivf (nlist {nlist}, nprobe {nprobe})", ivf_seconds, ivf, ("nprobe", nprobe))
+        )
 
     start = time.perf_counter()
     hnsw = faiss.IndexHNSWFlat(DIM, hnsw_m, faiss.METRIC_INNER_PRODUCT)
-    hnsw.hnsw.efSearch = ef_search
     hnsw.add(database)
-    built.append((f"hnsw (M {hnsw_m}, ef {ef_search})", time.perf_counter() - start, hnsw))
+    hnsw_seconds = time.perf_counter() - start
+    for ef in ef_searches:
+        built.append((f"hnsw (M {hnsw_m}, ef {ef})", hnsw_seconds, hnsw, ("ef", ef)))
     return built
+
+
+def configure(index, setting) -> None:
+    """Set the search breadth of an IVF (`nprobe`) or HNSW (`efSearch`) index."""
+    if setting is None:
+        return
+    name, value = setting
+    if name == "nprobe":
+        index.nprobe = value
+    else:
+        index.hnsw.efSearch = value
 
 
 def run_size(n: int, args: argparse.Namespace) -> list[dict]:
@@ -124,9 +146,10 @@ def run_size(n: int, args: argparse.Namespace) -> list[dict]:
             "bytes/vector": database.nbytes / n,
         }
     )
-    for name, build_seconds, index in build_indexes(
+    for name, build_seconds, index, setting in build_indexes(
         database, args.nprobe, args.hnsw_m, args.ef_search
     ):
+        configure(index, setting)
 
         def search(q, index=index):
             return index.search(q, K)[1]
@@ -151,14 +174,14 @@ def run_size(n: int, args: argparse.Namespace) -> list[dict]:
 
 def print_rows(rows: list[dict]) -> None:
     header = (
-        f"{'N':>9} {'method':<28} {'build s':>8} {'1 query ms':>10} {'x numpy':>8} "
+        f"{'N':>9} {'method':<30} {'build s':>8} {'1 query ms':>10} {'x numpy':>8} "
         f"{'batch QPS':>10} {'x numpy':>8} {'recall@10':>9} {'B/vector':>9}"
     )
     print(header)
     print("-" * len(header))
     for r in rows:
         print(
-            f"{r['n']:>9,} {r['method']:<28} {r['build_s']:>8.2f} {r['latency_ms']:>10.3f} "
+            f"{r['n']:>9,} {r['method']:<30} {r['build_s']:>8.2f} {r['latency_ms']:>10.3f} "
             f"{r['latency_vs_numpy']:>8.3f} {r['qps']:>10.0f} {r['qps_vs_numpy']:>8.2f} "
             f"{r['recall@10']:>9.3f} {r['bytes/vector']:>9.0f}"
         )
@@ -170,9 +193,9 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="also 1,000,000 vectors (~3 GB)")
     parser.add_argument("--queries", type=int, default=1000, help="queries per batch")
     parser.add_argument("--repeats", type=int, default=50, help="single-query timings")
-    parser.add_argument("--nprobe", type=int, default=16)
+    parser.add_argument("--nprobe", type=int, nargs="+", default=[16, 128], help="IVF cells")
     parser.add_argument("--hnsw-m", type=int, default=32)
-    parser.add_argument("--ef-search", type=int, default=64)
+    parser.add_argument("--ef-search", type=int, nargs="+", default=[64, 512], help="HNSW")
     parser.add_argument("--threads", type=int, default=None, help="FAISS/BLAS threads")
     args = parser.parse_args()
 

@@ -14,7 +14,18 @@ import sys
 from aacr_lib import __version__
 from aacr_lib.errors import AacrError
 
-COMMAND_MODULES = ("info", "data", "features", "evaluate", "setup", "book")
+COMMAND_MODULES = (
+    "info",
+    "data",
+    "features",
+    "evaluate",
+    "setup",
+    "train",
+    "caption",
+    "index",
+    "search",
+    "book",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

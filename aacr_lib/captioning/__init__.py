@@ -1,0 +1,1 @@
+"""Captioning task: configs, experiments, tokenizer, decoding, training glue, report data."""

@@ -1,0 +1,277 @@
+"""Tables and figures of the captioning chapters: the report's numbers beside ours.
+
+Our numbers come only from run directories (`metrics.json`, `history.json`); the report's from
+`report_tables`. Every table names the profile its runs used; a value that does not exist (a
+metric not computed, weights not available) is shown as "n/a" and its reason listed below.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from aacr_lib.captioning.report_tables import METRICS, ReportTable, report_table
+from aacr_lib.runs import RunDir
+
+TITLES = {
+    "bleu_1": "BLEU-1",
+    "bleu_2": "BLEU-2",
+    "bleu_3": "BLEU-3",
+    "bleu_4": "BLEU-4",
+    "meteor": "METEOR",
+    "rouge_l": "ROUGE-L",
+    "cider_d": "CIDEr-D",
+    "spice": "SPICE",
+    "spider": "SPIDEr",
+}
+
+
+def history(run: RunDir) -> list[dict[str, Any]]:
+    """The per-epoch records of a run (`history.json`); [] when it has none."""
+    path = run.path / "history.json"
+    return json.loads(path.read_text())["epochs"] if path.is_file() else []
+
+
+def _metric_rows(values: Mapping[str, Any]) -> list[float | None]:
+    return [values.get(metric) for metric in METRICS]
+
+
+def _frame(columns: dict[str, list[float | None]]) -> pd.DataFrame:
+    frame = pd.DataFrame(columns, index=[TITLES[m] for m in METRICS], dtype="float64")
+    frame.index.name = "metric"
+    return frame
+
+
+def unavailable_notes(runs: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """One line per distinct reason: "SPICE, SPIDEr n/a (baseline, final): why".
+
+    `runs` maps a column label to that run's metrics. SPIDEr's "needs SPICE: why" joins
+    SPICE's own reason, so a missing CoreNLP is explained once.
+    """
+    grouped: dict[str, tuple[list[str], list[str]]] = {}
+    for label, metrics in runs.items():
+        for metric, why in (metrics.get("unavailable") or {}).items():
+            why = why.removeprefix("needs SPICE: ")
+            names, labels = grouped.setdefault(why, ([], []))
+            if TITLES.get(metric, metric) not in names:
+                names.append(TITLES.get(metric, metric))
+            if label not in labels:
+                labels.append(label)
+    return [f"{', '.join(n)} n/a ({', '.join(w)}): {why}" for why, (n, w) in grouped.items()]
+
+
+def compare_with_report(
+    table: int | ReportTable,
+    run: RunDir | None,
+    profile: str,
+    reason: str | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """The report's table beside our run: per-epoch columns, then our final evaluation.
+
+    Ours per epoch are validation-split scores of that epoch (the metrics the profile computes
+    per epoch); "final" is the evaluation split decoded with the best checkpoint. Returns the
+    table and the notes (profile, splits, reasons for every n/a).
+    """
+    table = report_table(table) if isinstance(table, int) else table
+    columns: dict[str, list[float | None]] = {}
+    for epoch in table.epochs:
+        label = "report" if epoch is None else f"report, epoch {epoch}"
+        columns[label] = _metric_rows(table.at_epoch(epoch))
+    notes = [f"ours: the {profile} profile; report: Clotho v2.1 evaluation split"]
+    notes += [f"report: {note}" for note in table.notes]
+    if run is None:
+        columns[f"ours ({profile})"] = [None] * len(METRICS)
+        notes.append(f"ours n/a: {reason or 'no run'}")
+        return _frame(columns), notes
+    records = {record["epoch"]: record for record in history(run)}
+    last = max(records) if records else None
+    for epoch in table.epochs:
+        if epoch is None:
+            continue
+        shown = epoch if epoch in records else None
+        if shown is None and last is not None and epoch > last:
+            shown = last  # e.g. the report's epoch 20 beside our last epoch
+        label = f"ours, epoch {shown} (val.)" if shown else f"ours, epoch {epoch}"
+        if label in columns:
+            continue
+        values = records[shown]["metrics"] if shown else {}
+        columns[label] = _metric_rows(values)
+    final = run.metrics()
+    best = final.get("best_epoch")
+    columns[f"ours, final (eval., best epoch {best})"] = _metric_rows(final)
+    computed = set(records[last]["metrics"]) if last else set()
+    skipped = [TITLES[m] for m in METRICS if m not in computed]
+    if records and skipped:
+        notes.append(
+            f"ours per epoch: {', '.join(skipped)} not computed per epoch in this profile "
+            "(see evaluation.epoch_metrics)"
+        )
+    notes += unavailable_notes({"ours, final": final})
+    return _frame(columns), notes
+
+
+def final_metrics_table(
+    runs: Mapping[str, RunDir | None], reasons: Mapping[str, str] | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """One column per system with its final (evaluation split) metrics."""
+    columns: dict[str, list[float | None]] = {}
+    notes: list[str] = []
+    scored: dict[str, Mapping[str, Any]] = {}
+    for label, run in runs.items():
+        if run is None:
+            columns[label] = [None] * len(METRICS)
+            notes.append(f"{label} n/a: {(reasons or {}).get(label, 'no run')}")
+            continue
+        scored[label] = run.metrics()
+        columns[label] = _metric_rows(scored[label])
+    return _frame(columns), notes + unavailable_notes(scored)
+
+
+def show_table(frame: pd.DataFrame, notes: Sequence[str] = (), digits: int = 3) -> None:
+    """Display a table (n/a for missing values) and its notes as a bullet list."""
+    from IPython.display import Markdown, display
+
+    from aacr_lib.display import format_table
+
+    display(format_table(frame, digits=digits))
+    if notes:
+        display(Markdown("\n".join(f"- {note}" for note in notes)))
+
+
+def plot_learning_curves(runs: Mapping[str, RunDir], metric: str = "cider_d"):
+    """Training and validation loss per epoch, and the validation `metric`, one line per run."""
+    import matplotlib.pyplot as plt
+
+    fig, (loss_ax, metric_ax) = plt.subplots(1, 2, figsize=(11, 3.6))
+    for label, run in runs.items():
+        records = history(run)
+        epochs = [r["epoch"] for r in records]
+        line = loss_ax.plot(epochs, [r["val_loss"] for r in records], marker="o", label=label)
+        loss_ax.plot(
+            epochs, [r["train_loss"] for r in records], linestyle="--", color=line[0].get_color()
+        )
+        values = [r["metrics"].get(metric) for r in records]
+        if any(v is not None for v in values):
+            metric_ax.plot(epochs, values, marker="o", label=label)
+    loss_ax.set_xlabel("epoch")
+    loss_ax.set_ylabel("loss (solid: validation, dashed: training)")
+    metric_ax.set_xlabel("epoch")
+    metric_ax.set_ylabel(f"validation {TITLES.get(metric, metric)}")
+    loss_ax.legend(fontsize=8)
+    metric_ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def generated_captions(run: RunDir) -> dict[str, str]:
+    """`{file_name: caption}` of a run's evaluation outputs."""
+    frame = pd.read_csv(run.path / "generated_captions.csv", keep_default_na=False)
+    return dict(zip(frame["file_name"], frame["caption_predicted"], strict=True))
+
+
+def show_examples(
+    runs: Mapping[str, RunDir], data_dir: Any, count: int = 3, split: str = "evaluation"
+) -> None:
+    """Spectrogram, audio player, generated captions (one per run) and the references."""
+    from aacr_lib.data.clotho import read_split
+    from aacr_lib.display import show_clip
+
+    items = read_split(data_dir, split, metadata=False)
+    outputs = {label: generated_captions(run) for label, run in runs.items()}
+    for item in items[:count]:
+        generated = [
+            f"{label}: {captions.get(item.file_name, 'n/a')}" for label, captions in outputs.items()
+        ]
+        show_clip(item.audio_path, item.captions, title=item.file_name, generated=generated)
+
+
+def versus_trivial(run: RunDir, trivial: RunDir, metric: str = "cider_d") -> str:
+    """One sentence: the trained system's score against the trivial system's."""
+    ours, baseline = run.metrics().get(metric), trivial.metrics().get(metric)
+    caption = trivial.metrics().get("caption", "")
+
+    def fmt(value):
+        return "n/a" if value is None else f"{value:.3f}"
+
+    return (
+        f"{TITLES.get(metric, metric)} on the evaluation split: trained baseline {fmt(ours)}, "
+        f'trivial system {fmt(baseline)} (every clip captioned "{caption}", the most frequent '
+        "training caption)"
+    )
+
+
+def experiments_table(profile: str, names: Sequence[str] | None = None) -> pd.DataFrame:
+    """The experiments: what changes, the report table, parameters at paper and `profile` size.
+
+    Parameter counts use the bart-base vocabulary at paper size and the profile's BPE target
+    size otherwise (the trained tokenizer may end a little smaller).
+    """
+    from aacr_lib.captioning.experiments import EXPERIMENTS, resolve_config
+    from aacr_lib.models.captioning import count_parameters
+
+    rows = []
+    for name in names or list(EXPERIMENTS):
+        experiment = EXPERIMENTS[name]
+        paper = resolve_config(name, "paper")
+        ours = resolve_config(name, profile)
+        vocab = ours.tokenizer.vocab_size if ours.tokenizer.kind == "bpe" else 50265
+        rows.append(
+            {
+                "experiment": name,
+                "change": experiment.description,
+                "report table": experiment.report_table,
+                "parameters (paper)": f"{count_parameters(paper.model):,}",
+                f"parameters ({profile})": f"{count_parameters(ours.model, vocab):,}",
+            }
+        )
+    return pd.DataFrame(rows).set_index("experiment")
+
+
+def profiles_table(profiles: Sequence[str] = ("paper", "demo")) -> pd.DataFrame:
+    """The settings that differ between profiles, side by side."""
+    from aacr_lib.captioning.experiments import resolve_config
+
+    def describe(config) -> dict[str, Any]:
+        model, training = config.model, config.training
+        return {
+            "dataset": config.data.dataset,
+            "features": config.data.features,
+            "tokenizer": config.tokenizer.kind
+            + (
+                f" (~{config.tokenizer.vocab_size} tokens)"
+                if config.tokenizer.kind == "bpe"
+                else ""
+            ),
+            "d_model / FFN / heads": f"{model.d_model} / {model.ffn_dim} / {model.attention_heads}",
+            "encoder + decoder layers": f"{model.encoder_layers} + {model.decoder_layers}",
+            "dropout (residual / attention / activation)": f"{model.dropout} / "
+            f"{model.attention_dropout} / {model.activation_dropout}",
+            "caption tokens (padded to)": config.tokenizer.max_length,
+            "epochs": training.epochs,
+            "batch × accumulation": f"{training.batch_size} × {training.grad_accumulation}",
+            "learning rate (AdamW, linear decay)": training.lr,
+            "decoding": f"{config.decoding.method} {config.decoding.num_beams}, "
+            f"max {config.decoding.max_length} tokens",
+            "pad tokens in the loss": "masked" if config.loss.mask_pad else "kept (baseline)",
+        }
+
+    return pd.DataFrame({p: describe(resolve_config("baseline", p)) for p in profiles})
+
+
+def report_last_epochs(experiments: Sequence[str]) -> pd.DataFrame:
+    """The report's scores at the last epoch it gives for each experiment (one column each)."""
+    from aacr_lib.captioning.report_tables import table_for_experiment
+
+    columns: dict[str, list[float | None]] = {}
+    for name in experiments:
+        table = table_for_experiment(name)
+        if table is None:
+            continue
+        last = table.epochs[-1]
+        columns[f"report {name} (Table {table.number}, epoch {last})"] = _metric_rows(
+            table.at_epoch(last)
+        )
+    return _frame(columns)

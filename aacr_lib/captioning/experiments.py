@@ -1,0 +1,218 @@
+"""The registry of captioning experiments and the profiles they run at.
+
+A profile says at which size everything runs: `paper` (the report's sizes on Clotho with VGGish
+features, 20 epochs), `demo` (ClothoMix, scaled to train in seconds on a 2-core CPU) and `smoke`
+(the demo on tiny data, one step: for tests). An experiment is a small overlay on the profile's
+baseline, computed from it, so the demo makes the same relative change as the paper (e.g.
+`layers7` adds one encoder and one decoder layer to whatever the profile's baseline has).
+
+Resolution order: `CaptioningConfig` defaults → profile overlay → experiment overlay →
+`KEY=VALUE` overrides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aacr_lib.captioning.config import CaptioningConfig
+from aacr_lib.config import resolve
+from aacr_lib.errors import ConfigError
+
+PAPER_PROFILE: dict[str, Any] = {}  # the defaults are the paper's baseline
+
+DEMO_PROFILE: dict[str, Any] = {
+    "data": {
+        "dataset": "clothomix",
+        # The VGGish stand-in: log-mel patches pooled per 0.96 s, mean and std → 128-d, so
+        # the adapter has VGGish's input width.
+        "features": "logmel_pooled",
+        "feature_options": {"statistics": ["mean", "std"]},
+    },
+    # bart-base cannot be downloaded offline: a BPE trained on the training captions. ClothoMix
+    # captions take at most 23 of its tokens, so 24 still pads every caption (the baseline's
+    # pad tokens stay in the loss, as at paper size).
+    "tokenizer": {"kind": "bpe", "vocab_size": 1000, "max_length": 24},
+    # A small BART, sized so that the book's 8 trainings fit a few minutes on 2 CPU cores.
+    # No dropout: a 5-epoch run of a 0.8 M-parameter model does not overfit ClothoMix, and
+    # dropout's random masks cost a third of the forward pass on a CPU.
+    "model": {
+        "d_model": 128,
+        "encoder_layers": 2,
+        "decoder_layers": 2,
+        "attention_heads": 4,
+        "ffn_dim": 256,
+        "dropout": 0.0,
+        "attention_dropout": 0.0,
+        "activation_dropout": 0.0,
+        "max_positions": 64,
+        # The paper's CRNN channels divided by 4 (the transformer is 6 times narrower), and
+        # the feature "image" padded to 12 frames: ClothoMix clips last 10 s (the baseline's
+        # 32 frames cover Clotho's 15-30 s clips).
+        "crnn": {"channels": [8, 32, 32, 32, 48], "min_frames": 12},
+    },
+    "training": {
+        "epochs": 5,
+        "batch_size": 32,
+        "grad_accumulation": 1,
+        "lr": 2.0e-3,
+        "eval_batch_size": 64,
+    },
+    # ClothoMix captions are short: 32 tokens is plenty, and an untrained model stops sooner.
+    "decoding": {"max_length": 32, "batch_size": 64},
+    # METEOR's JVM takes ~10-20 s to start: per-epoch validation scores use the fast metrics,
+    # on the first 50 validation clips; the final evaluation computes every metric.
+    "evaluation": {"epoch_metrics": ["bleu", "rouge_l", "cider_d"], "epoch_max_clips": 50},
+}
+
+SMOKE_PROFILE: dict[str, Any] = {
+    **DEMO_PROFILE,
+    "training": {**DEMO_PROFILE["training"], "epochs": 1, "max_steps_per_epoch": 1},
+    "decoding": {"max_length": 8, "num_beams": 2, "batch_size": 64},
+    "evaluation": {"epoch_metrics": ["cider_d"], "metrics": ["bleu", "rouge_l", "cider_d"]},
+}
+
+PROFILES: dict[str, dict[str, Any]] = {
+    "paper": PAPER_PROFILE,
+    "demo": DEMO_PROFILE,
+    "smoke": SMOKE_PROFILE,
+}
+
+PROFILE_DESCRIPTIONS = {
+    "paper": "Clotho v2.1, VGGish features, the report's model sizes, 20 epochs, bart-base tokenizer",
+    "demo": (
+        "ClothoMix, logmel_pooled features (a VGGish stand-in), d_model 128, 2+2 layers, "
+        "a BPE tokenizer trained on the training captions, 5 epochs; every experiment makes "
+        "the same relative change as at paper size"
+    ),
+    "smoke": "the demo profile on tiny data, one training step (tests only)",
+}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A named change to the profile's baseline.
+
+    `overlay(base)` returns the overlay dict given the profile's resolved baseline config;
+    `report_table` is the report table it reproduces.
+    """
+
+    name: str
+    title: str
+    description: str
+    report_table: int | None
+    overlay: Callable[[CaptioningConfig], dict[str, Any]]
+
+
+def _adapter2(base: CaptioningConfig) -> dict[str, Any]:
+    # The report: Linear(128, 384) → Linear(384, 768), no activation; 384 = d_model / 2.
+    return {
+        "model": {
+            "adapter": {"layers": 2, "style": "linear", "hidden_dim": base.model.d_model // 2}
+        }
+    }
+
+
+def _one_more_layer(base: CaptioningConfig) -> dict[str, Any]:
+    return {
+        "model": {
+            "encoder_layers": base.model.encoder_layers + 1,
+            "decoder_layers": base.model.decoder_layers + 1,
+        }
+    }
+
+
+def _final(base: CaptioningConfig) -> dict[str, Any]:
+    from aacr_lib.config import deep_merge
+
+    overlay = deep_merge(_adapter2(base), _one_more_layer(base))
+    return deep_merge(overlay, {"model": {"encoder_output": "mean_last2"}})
+
+
+EXPERIMENTS: dict[str, Experiment] = {
+    experiment.name: experiment
+    for experiment in (
+        Experiment(
+            "baseline",
+            "DCASE 2022 baseline",
+            "adapter Linear(128→d) → BART encoder → BART decoder, random initialisation",
+            2,
+            lambda base: {},
+        ),
+        Experiment(
+            "crnn_encoder",
+            "CRNN encoder",
+            "the BART encoder (and adapter) replaced by a CRNN: conv blocks + BiGRU",
+            4,
+            lambda base: {"model": {"encoder": "crnn"}},
+        ),
+        Experiment(
+            "mean_all_hidden",
+            "Mean of all encoder hidden states",
+            "the decoder attends to the mean of every encoder hidden state (embeddings included)",
+            5,
+            lambda base: {"model": {"encoder_output": "mean_all"}},
+        ),
+        Experiment(
+            "mean_last2_hidden",
+            "Mean of the last two encoder hidden states",
+            "the decoder attends to the mean of the last two encoder hidden states",
+            6,
+            lambda base: {"model": {"encoder_output": "mean_last2"}},
+        ),
+        Experiment(
+            "adapter2",
+            "2-layer audio adapter",
+            "two linear adapter layers without activation (128 → d/2 → d)",
+            7,
+            _adapter2,
+        ),
+        Experiment(
+            "layers7",
+            "7+7 layers",
+            "one more encoder and decoder layer than the baseline (6+6 → 7+7 at paper size)",
+            8,
+            _one_more_layer,
+        ),
+        Experiment(
+            "final",
+            "Final architecture",
+            "2-layer adapter + one more layer each side + mean of the last two hidden states",
+            9,
+            _final,
+        ),
+    )
+}
+
+
+def get_experiment(name: str) -> Experiment:
+    try:
+        return EXPERIMENTS[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown captioning experiment {name!r}; choose one of {', '.join(EXPERIMENTS)}"
+        ) from None
+
+
+def get_profile_overlay(profile: str) -> dict[str, Any]:
+    try:
+        return PROFILES[profile]
+    except KeyError:
+        raise ConfigError(
+            f"unknown captioning profile {profile!r}; choose one of {', '.join(PROFILES)}"
+        ) from None
+
+
+def resolve_config(
+    experiment: str,
+    profile: str = "demo",
+    overrides: Mapping[str, Any] | None = None,
+) -> CaptioningConfig:
+    """The full config of `experiment` at `profile`, with `overrides` (a nested dict) on top."""
+    chosen = get_experiment(experiment)
+    profile_overlay = get_profile_overlay(profile)
+    base = resolve(CaptioningConfig, profile_overlay)
+    config = resolve(CaptioningConfig, profile_overlay, chosen.overlay(base), dict(overrides or {}))
+    config.model.validate()
+    return config

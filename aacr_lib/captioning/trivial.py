@@ -1,0 +1,71 @@
+"""The trivial captioning system: the most frequent training caption, for every clip.
+
+A trained captioner has to beat this clearly to show that it listens to the audio. The system
+is scored like any run and stored as a run directory (`captioning-trivial-<hash>`), so the book
+reads its numbers from disk like everything else.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from aacr_lib.captioning.experiments import resolve_config
+from aacr_lib.config import to_dict
+from aacr_lib.data.clotho import ClothoItem, read_split
+from aacr_lib.paths import dataset_dir
+from aacr_lib.runs import RunDir, create_run, run_name
+
+TASK = "captioning"
+EXPERIMENT = "trivial"
+
+
+def most_frequent_caption(items: Iterable[ClothoItem]) -> str:
+    """The most frequent normalised caption (ties: the alphabetically first)."""
+    counts = Counter(c for item in items for c in item.normalized_captions)
+    if not counts:
+        raise ValueError("no captions to choose from")
+    best = max(counts.values())
+    return min(caption for caption, count in counts.items() if count == best)
+
+
+def evaluate_trivial(
+    profile: str = "demo",
+    data_dir: str | os.PathLike | None = None,
+    runs_root: str | os.PathLike | None = None,
+) -> RunDir:
+    """Score the most-frequent-caption system on the profile's evaluation split (a run dir)."""
+    from aacr_lib.captioning.task import OUTPUTS_FILE, score_captions
+
+    base = resolve_config("baseline", profile)
+    config: dict[str, Any] = {
+        "system": "most frequent training caption",
+        "data": to_dict(base.data),
+        "metrics": list(base.evaluation.metrics),
+    }
+    data_dir = Path(data_dir) if data_dir is not None else dataset_dir(base.data.dataset)
+    from aacr_lib.paths import runs_root as resolve_runs_root
+
+    path = resolve_runs_root(runs_root) / run_name(TASK, EXPERIMENT, config)
+    if RunDir(path).complete:
+        return RunDir(path)
+    run = create_run(TASK, EXPERIMENT, config, seed=0, root=runs_root, extra={"profile": profile})
+    limit = base.data.max_clips
+    train = read_split(data_dir, base.data.train_split, metadata=False)[:limit]
+    evaluation = read_split(data_dir, base.data.evaluation_split, metadata=False)[:limit]
+    caption = most_frequent_caption(train)
+    predictions = {item.file_name: caption for item in evaluation}
+    run.write_outputs(
+        [{"file_name": item.file_name, "caption_predicted": caption} for item in evaluation],
+        name=OUTPUTS_FILE,
+    )
+    references = {item.file_name: list(item.captions) for item in evaluation}
+    scores = score_captions(predictions, references, tuple(base.evaluation.metrics))
+    run.write_metrics(
+        {**scores, "split": base.data.evaluation_split, "caption": caption, "profile": profile}
+    )
+    run.finish()
+    return run

@@ -1,0 +1,124 @@
+"""`aacr train TASK --experiment NAME [--profile demo|paper] [KEY=VALUE …]`: one run directory.
+
+Rerunning the same command resumes the same run (its directory is named by the config's hash)
+from its last epoch checkpoint; a finished run is reported without training again. Several GPUs:
+`accelerate launch -m aacr_lib train captioning …` runs the same entry point data-parallel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+TASKS = ("captioning", "retrieval")
+
+
+class _TrailingOverridesParser(argparse.ArgumentParser):
+    """Takes `KEY=VALUE` words after options too (`--experiment X training.epochs=3`).
+
+    Plain argparse consumes a `nargs="*"` positional at its first chance and then rejects later
+    words; here the leftover `KEY=VALUE` words join the overrides instead.
+    """
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        late = [word for word in extras if "=" in word and not word.startswith("-")]
+        namespace.overrides = [*(getattr(namespace, "overrides", None) or []), *late]
+        return namespace, [word for word in extras if word not in late]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    train = subparsers.add_parser(
+        "train",
+        help="train an experiment into a run directory (resumes an interrupted one)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    train.add_argument("task", choices=TASKS, help="which task")
+    train.add_argument("--experiment", default="baseline", help="experiment name (see --list)")
+    train.add_argument(
+        "--profile",
+        default="demo",
+        help="demo (ClothoMix, CPU-sized), paper (Clotho, the report's sizes) or smoke",
+    )
+    train.add_argument(
+        "--data-dir", default=None, help="dataset directory (default: $AACR_DATA/<dataset>)"
+    )
+    train.add_argument("--runs-root", default=None, help="root of run directories ($AACR_RUNS)")
+    train.add_argument(
+        "--device", default="auto", help="cpu, cuda or auto (a GPU when there is one)"
+    )
+    train.add_argument("--no-progress", action="store_true", help="no progress bars")
+    train.add_argument(
+        "--list", action="store_true", help="list the experiments and profiles, then exit"
+    )
+    train.add_argument(
+        "--print-config", action="store_true", help="print the resolved config and exit"
+    )
+    train.add_argument(
+        "overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. training.epochs=3"
+    )
+    train.set_defaults(handler=_train)
+    train.__class__ = _TrailingOverridesParser
+
+
+def _list() -> None:
+    from aacr_lib.captioning.experiments import EXPERIMENTS, PROFILE_DESCRIPTIONS
+
+    print("experiments:")
+    for experiment in EXPERIMENTS.values():
+        table = f" (report Table {experiment.report_table})" if experiment.report_table else ""
+        print(f"  {experiment.name:<18} {experiment.title}{table}: {experiment.description}")
+    print("profiles:")
+    for name, text in PROFILE_DESCRIPTIONS.items():
+        print(f"  {name:<18} {text}")
+
+
+def _train(args: argparse.Namespace) -> int:
+    if args.task == "retrieval":
+        from aacr_lib.retrieval.cli import train_from_args
+
+        return train_from_args(args)
+    if args.list:
+        _list()
+        return 0
+    from aacr_lib.captioning.experiments import resolve_config
+    from aacr_lib.config import dump_yaml, parse_overrides
+
+    overrides = parse_overrides(args.overrides)
+    config = resolve_config(args.experiment, args.profile, overrides)
+    if args.print_config:
+        print(dump_yaml(config), end="")
+        return 0
+    from aacr_lib.captioning.task import train_captioning
+
+    data_dir = args.data_dir
+    if config.data.dataset == "clothomix":
+        # The demo data is built offline in about a minute; do it rather than fail.
+        from aacr_lib.paths import dataset_dir
+        from aacr_lib.profiles import ensure_clothomix
+
+        data_dir = ensure_clothomix(
+            Path(data_dir) if data_dir else dataset_dir("clothomix"),
+            progress=not args.no_progress,
+        )
+    run = train_captioning(
+        args.experiment,
+        args.profile,
+        overrides,
+        data_dir=data_dir,
+        runs_root=args.runs_root,
+        device=args.device,
+        progress=not args.no_progress,
+    )
+    if not run.complete or int(os.environ.get("RANK", "0")) != 0:
+        return 0  # stopped on request, or not the main process of a data-parallel launch
+    metrics = run.metrics()
+    print(f"run: {run.path}")
+    shown = {k: v for k, v in metrics.items() if k != "unavailable"}
+    print(json.dumps(shown, indent=2))
+    for name, reason in metrics.get("unavailable", {}).items():
+        print(f"{name}: unavailable ({reason})")
+    return 0

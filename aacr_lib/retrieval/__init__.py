@@ -1,0 +1,1 @@
+"""Language-based audio retrieval: experiments, text encoders, training glue, search index."""

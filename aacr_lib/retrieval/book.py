@@ -1,0 +1,168 @@
+"""What the retrieval chapters call: run experiments at the book's profile, collect results.
+
+`run_experiments(context, names)` trains (or reopens) each experiment's run on the notebook's
+data, runs root and device, at the context's experiment profile (`smoke` in smoke mode). An
+experiment that needs a pretrained asset this machine does not have (VGGish weights offline) is
+not run: its result carries the reason instead, and the tables show "n/a".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aacr_lib.errors import PretrainedUnavailable
+from aacr_lib.retrieval.experiments import EXPERIMENTS, get_experiment, resolve_config
+from aacr_lib.runs import RunDir
+
+
+@dataclass
+class ExperimentResult:
+    """One experiment of a chapter: its finished run, or why it has none."""
+
+    name: str
+    title: str
+    run: RunDir | None
+    reason: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def available(self) -> bool:
+        return self.run is not None
+
+    def metrics(self) -> dict[str, Any]:
+        return self.run.metrics() if self.run is not None else {}
+
+
+def experiment_profile(context: Any) -> str:
+    """The retrieval profile of a notebook context: `smoke`, `demo` or `paper`."""
+    return "smoke" if context.smoke else context.profile.experiment_profile
+
+
+def run_experiment(
+    context: Any, name: str, overrides: Sequence[str] = (), progress: bool = False
+) -> ExperimentResult:
+    """Train (or reopen) one experiment for a notebook; never raises for a missing asset."""
+    from aacr_lib.retrieval.run import missing_requirements, run_config
+
+    experiment = get_experiment(name)
+    profile = experiment_profile(context)
+    config = resolve_config(name, profile, overrides)
+    missing = missing_requirements(config)
+    if missing:
+        return ExperimentResult(name, experiment.title, None, str(missing[0]))
+    started = time.perf_counter()
+    try:
+        run = run_config(
+            config,
+            name,
+            profile,
+            data_dir=context.data_dir,
+            runs_root=context.runs_root,
+            device=context.device,
+            progress=progress,
+        )
+    except PretrainedUnavailable as exc:
+        return ExperimentResult(name, experiment.title, None, str(exc))
+    return ExperimentResult(name, experiment.title, run, None, time.perf_counter() - started)
+
+
+def run_experiments(
+    context: Any, names: Iterable[str] | None = None, overrides: Sequence[str] = ()
+) -> dict[str, ExperimentResult]:
+    """Run several experiments in order (all of the registry by default), printing one line
+    per experiment: reused, trained (with its time), or n/a with the reason."""
+    results = {}
+    for name in names or EXPERIMENTS:
+        result = run_experiment(context, name, overrides)
+        results[name] = result
+        print(status_line(result))
+    return results
+
+
+def status_line(result: ExperimentResult) -> str:
+    if result.run is None:
+        return f"{result.name}: n/a ({result.reason})"
+    metrics = result.metrics()
+    epochs = metrics.get("epochs_run")
+    trained = f"{epochs} epoch(s), " if epochs is not None else ""
+    return (
+        f"{result.name}: {trained}R@10 {metrics['r10']:.3f} "
+        f"({result.seconds:.0f} s, run {result.run.name})"
+    )
+
+
+def soundbank_dir() -> Path:
+    """The folder of real recordings ClothoMix is mixed from (a search demonstration)."""
+    from aacr_lib.data import soundbank
+
+    return Path(soundbank.__file__).parent
+
+
+def sample_recordings(source: Path, target: Path, limit: int | None = None) -> Path:
+    """`target`, a folder of symbolic links to `limit` recordings spread evenly over the sorted
+    files of `source` (all of them when None); links already there are kept."""
+    from aacr_lib.retrieval.index import find_audio_files
+
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    files = find_audio_files(source)
+    if limit is not None and limit < len(files):
+        files = [files[i * len(files) // limit] for i in range(limit)]
+    for path in files:
+        link = target / path.name
+        if not link.exists():
+            link.symlink_to(path)
+    return target
+
+
+def experiments_frame(names: Iterable[str] | None = None):
+    """The experiments of the registry: name, title, report row and what each changes."""
+    import pandas as pd
+
+    rows = []
+    for name in names or EXPERIMENTS:
+        experiment = get_experiment(name)
+        rows.append(
+            {
+                "experiment": name,
+                "title": experiment.title,
+                "report Table 10 row": experiment.report_row or "(new)",
+                "change to the baseline": experiment.description,
+            }
+        )
+    return pd.DataFrame(rows).set_index("experiment")
+
+
+def model_sizes(names: Iterable[str] = ("baseline",), profiles: Sequence[str] = ("paper", "demo")):
+    """Trainable parameters of the audio side (CRNN + projection) per experiment and profile,
+    counted on freshly built models."""
+    import pandas as pd
+
+    from aacr_lib.models.retrieval import count_parameters
+    from aacr_lib.retrieval.run import feature_dim
+    from aacr_lib.retrieval.task import build_model
+
+    rows = []
+    for name in names:
+        for profile in profiles:
+            config = resolve_config(name, profile)
+            if config.method != "embedding":
+                continue  # nothing is trained
+            text_dim = 384 if config.model.text.encoder == "sentence_transformer" else 300
+            model = build_model(config, feature_dim(config), text_dim)
+            audio = config.model.audio
+            rows.append(
+                {
+                    "experiment": name,
+                    "profile": profile,
+                    "conv channels": "-".join(str(c) for c in audio.channels),
+                    "frames averaged": audio.input_pool,
+                    "RNN": f"Bi{audio.rnn.upper()} {audio.out_dim // 2} x 2",
+                    "trainable parameters": count_parameters(model),
+                }
+            )
+    return pd.DataFrame(rows).set_index(["experiment", "profile"])

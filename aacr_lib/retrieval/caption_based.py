@@ -1,0 +1,156 @@
+"""Caption-based retrieval, the report's section 3.2 plan: retrieve by generated captions.
+
+Every clip of the evaluation split gets one caption from a trained captioning run; the queries
+and the generated captions are embedded with a frozen sentence transformer (all-MiniLM-L6-v2)
+and clips are ranked by the cosine between a query and their caption. Nothing is trained here:
+the quality rests on the captioner (a clip with a wrong caption cannot be found) and on how well
+sentence similarity matches the references' wording.
+
+The captioning run is, in order: `caption_based.captioning_run` (a run directory), or the run of
+`caption_based.captioning_experiment` at the same profile, trained first when it does not exist
+yet (`aacr_lib.captioning.task.train_captioning` returns a finished run at once). Its generated
+captions of the evaluation split are reused; clips it did not caption are decoded here.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aacr_lib.data.clotho import ClothoItem
+from aacr_lib.errors import DataError
+from aacr_lib.retrieval.config import RetrievalConfig
+from aacr_lib.runs import RunDir
+
+GENERATED_FILE = "generated_captions.csv"
+
+
+def caption_scores(
+    query_captions: Sequence[str],
+    generated: Sequence[str],
+    encoder: Any,
+) -> np.ndarray:
+    """Cosine between each query and each clip's generated caption: `[queries, clips]`.
+
+    `encoder.encode(texts) -> [N, dim]` is a frozen text encoder (a sentence transformer).
+    """
+    queries = np.asarray(encoder.encode(list(query_captions)), dtype=np.float32)
+    clips = np.asarray(encoder.encode(list(generated)), dtype=np.float32)
+    queries /= np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
+    clips /= np.maximum(np.linalg.norm(clips, axis=1, keepdims=True), 1e-12)
+    return queries @ clips.T
+
+
+def read_generated(path: str | os.PathLike) -> dict[str, str]:
+    """`file_name -> caption` from a captioning run's outputs (`caption_predicted` column)."""
+    path = Path(path)
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    if rows and not {"file_name", "caption_predicted"} <= set(rows[0]):
+        raise DataError(f"{path}: expected columns file_name,caption_predicted")
+    return {row["file_name"]: row["caption_predicted"] for row in rows}
+
+
+def captioning_run(
+    config: RetrievalConfig,
+    profile: str,
+    data_dir: Path,
+    runs_root: str | os.PathLike | None,
+    device: str,
+    progress: bool,
+) -> RunDir:
+    """The captioning run to caption with (trained at the same profile when missing)."""
+    settings = config.caption_based
+    if settings.captioning_run:
+        run = RunDir(Path(settings.captioning_run))
+        if not run.complete:
+            raise DataError(
+                f"{run.path}: not a finished captioning run; train one with "
+                f"`aacr train captioning --experiment {settings.captioning_experiment}`"
+            )
+        return run
+    from aacr_lib.captioning.task import train_captioning
+
+    return train_captioning(
+        settings.captioning_experiment,
+        profile,
+        data_dir=data_dir,
+        runs_root=runs_root,
+        device=device,
+        progress=progress,
+    )
+
+
+def generate_captions(
+    captioner_run: RunDir, items: Sequence[ClothoItem], device: str = "cpu"
+) -> dict[str, str]:
+    """One generated caption per clip: reused from the run's outputs, decoded when missing."""
+    from aacr_lib.captioning.task import OUTPUTS_FILE
+
+    generated: dict[str, str] = {}
+    outputs = captioner_run.path / OUTPUTS_FILE
+    if outputs.is_file():
+        generated = read_generated(outputs)
+    missing = [item for item in items if item.file_name not in generated]
+    if missing:
+        from aacr_lib.captioning.inference import caption_files
+
+        results = caption_files(
+            [item.audio_path for item in missing], captioner_run.path, device=device
+        )
+        for item, result in zip(missing, results, strict=True):
+            if not result.ok:
+                raise DataError(result.error or f"{item.audio_path}: could not be captioned")
+            generated[item.file_name] = result.caption or ""
+    return {item.file_name: generated[item.file_name] for item in items}
+
+
+def run_caption_based(
+    run: RunDir,
+    config: RetrievalConfig,
+    data_dir: Path,
+    runs_root: str | os.PathLike | None,
+    device: str,
+    progress: bool,
+    profile: str = "demo",
+) -> None:
+    """Caption, embed, rank; write the submission, the generated captions and the metrics."""
+    from aacr_lib.evaluation.io import read_ranking
+    from aacr_lib.evaluation.retrieval import evaluate_ranking, write_submission
+    from aacr_lib.retrieval import ranking
+    from aacr_lib.retrieval.run import (
+        SUBMISSION_FILE,
+        load_splits,
+        metrics_document,
+        write_references,
+    )
+    from aacr_lib.retrieval.text_encoders import SentenceTransformerEncoder
+
+    split = config.data.evaluation_split
+    items = load_splits(config, data_dir, [split])[split]
+    captioner = captioning_run(config, profile, data_dir, runs_root, device, progress)
+    generated = generate_captions(captioner, items, device)
+    run.write_outputs(
+        [{"file_name": name, "caption_predicted": caption} for name, caption in generated.items()],
+        GENERATED_FILE,
+    )
+    queries = ranking.Queries.from_items(items)
+    encoder = SentenceTransformerEncoder(config.caption_based.sentence_model)
+    rows = caption_scores(queries.captions, [generated[n] for n in queries.clip_names], encoder)
+    write_references(run, items)
+    write_submission(run.path / SUBMISSION_FILE, queries.captions, queries.clip_names, rows)
+    result = evaluate_ranking(read_ranking(run.path / SUBMISSION_FILE), ranking.references(items))
+    metrics = metrics_document(result, len(queries.clip_names))
+    metrics.update(
+        {
+            "split": split,
+            "captioning_run": str(captioner.path),
+            "distinct_generated_captions": len(set(generated.values())),
+        }
+    )
+    run.write_metrics(metrics)

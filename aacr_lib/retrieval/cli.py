@@ -1,0 +1,112 @@
+"""`aacr train retrieval --experiment NAME [--profile demo|paper|smoke] [KEY=VALUE ...]`.
+
+`add_train_parser(train_subparsers)` adds the `retrieval` parser to the `aacr train` group;
+`train_from_args(args)` is its handler, and works as well with the flat `aacr train TASK ...`
+parser (it reads the same argument names). Rerunning the same command reopens the same run
+(named by the config's hash): an interrupted run resumes from its last epoch checkpoint, a
+finished one is reported without training again.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_train_parser(train_subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add `retrieval` to the subparsers of `aacr train`; returns the new parser."""
+    parser = train_subparsers.add_parser(
+        "retrieval",
+        help="language-based audio retrieval (DCASE 2022 CRNN baseline and the report's rows)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_train_arguments(parser)
+    parser.set_defaults(handler=train_from_args)
+    return parser
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `aacr train retrieval` (the same names as `aacr train captioning`)."""
+    parser.add_argument("--experiment", default="baseline", help="experiment name (see --list)")
+    parser.add_argument(
+        "--profile",
+        default="demo",
+        help="demo (ClothoMix, CPU-sized), paper (Clotho, the baseline's sizes) or smoke",
+    )
+    parser.add_argument(
+        "--data-dir", default=None, help="dataset directory (default: $AACR_DATA/<dataset>)"
+    )
+    parser.add_argument("--runs-root", default=None, help="root of run directories ($AACR_RUNS)")
+    parser.add_argument(
+        "--device", default="auto", help="cpu, cuda or auto (a GPU when there is one)"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--list", action="store_true", help="list the experiments and profiles, then exit"
+    )
+    parser.add_argument(
+        "--print-config", action="store_true", help="print the resolved config and exit"
+    )
+    parser.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="config overrides, e.g. training.epochs=3 model.audio.rnn=lstm",
+    )
+
+
+def list_experiments() -> str:
+    """The experiments (with their report rows) and the profiles, one per line."""
+    from aacr_lib.retrieval.experiments import EXPERIMENTS, PROFILE_DESCRIPTIONS
+
+    lines = ["experiments:"]
+    for experiment in EXPERIMENTS.values():
+        row = f" (report Table 10: {experiment.report_row})" if experiment.report_row else " (new)"
+        lines.append(f"  {experiment.name:<21} {experiment.title}{row}: {experiment.description}")
+    lines.append("profiles:")
+    lines.extend(f"  {name:<21} {text}" for name, text in PROFILE_DESCRIPTIONS.items())
+    return "\n".join(lines)
+
+
+def format_metrics(metrics: dict) -> str:
+    """R@1/5/10 and mAP@10 with their intervals, and chance R@10, as a small table."""
+    from aacr_lib.retrieval.report_tables import METRIC_TITLES
+
+    lines = []
+    for key, title in METRIC_TITLES.items():
+        low, high = metrics.get("ci", {}).get(key, (float("nan"), float("nan")))
+        lines.append(f"{title:<7} {metrics[key]:.4f}  [{low:.4f}, {high:.4f}]")
+    lines.append(f"queries {metrics.get('n_queries')}, clips {metrics.get('n_clips')}")
+    if metrics.get("chance_r10") is not None:
+        lines.append(f"chance R@10 = 10 / clips = {metrics['chance_r10']:.4f}")
+    return "\n".join(lines)
+
+
+def train_from_args(args: argparse.Namespace) -> int:
+    if args.list:
+        print(list_experiments())
+        return 0
+    from aacr_lib.config import dump_yaml, parse_overrides
+    from aacr_lib.retrieval.experiments import resolve_config
+
+    overrides = parse_overrides(args.overrides)
+    config = resolve_config(args.experiment, args.profile, overrides)
+    if args.print_config:
+        print(dump_yaml(config), end="")
+        return 0
+    from aacr_lib.retrieval.run import run_config
+
+    run = run_config(
+        config,
+        args.experiment,
+        args.profile,
+        data_dir=args.data_dir,
+        runs_root=args.runs_root,
+        device=args.device,
+        progress=not args.no_progress,
+    )
+    if not run.complete:
+        return 0  # a non-main process of a data-parallel launch
+    print(f"run: {run.path}")
+    print(format_metrics(run.metrics()))
+    return 0

@@ -1,0 +1,229 @@
+"""Tables, curves and listening examples of the retrieval chapters.
+
+Every number comes from a run directory (`metrics.json`, `history.json`, `submission.csv`) or
+from the report's tables in `aacr_lib.retrieval.report_tables`; nothing is typed into a notebook.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from aacr_lib.retrieval.book import ExperimentResult
+from aacr_lib.retrieval.report_tables import METRIC_TITLES, METRICS, TABLE_3, report_scores
+
+NA = "n/a"
+
+
+def _with_interval(metrics: Mapping, key: str) -> str:
+    low, high = metrics.get("ci", {}).get(key, (np.nan, np.nan))
+    return f"{metrics[key]:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def results_table(results: Mapping[str, ExperimentResult], with_report: bool = True):
+    """One row per experiment: ours (mean [95 % jackknife interval]) beside the report's Table
+    10 value; 'n/a' with the reason when an experiment could not run."""
+    rows = []
+    for result in results.values():
+        row = {"experiment": result.title}
+        metrics = result.metrics()
+        for key in METRICS:
+            row[f"ours {METRIC_TITLES[key]}"] = _with_interval(metrics, key) if metrics else NA
+        if with_report:
+            report = report_scores(result.name) or {}
+            for key in METRICS:
+                value = report.get(key)
+                row[f"report {METRIC_TITLES[key]}"] = f"{value:.2f}" if value is not None else "—"
+        row["note"] = result.reason or ""
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("experiment")
+
+
+def baseline_table(result: ExperimentResult):
+    """Report Table 3 (published baseline and the report's reproduction) beside our baseline."""
+    rows = [
+        {"system": row.label, **{METRIC_TITLES[k]: f"{row.scores[k]:.2f}" for k in METRICS}}
+        for row in TABLE_3
+    ]
+    metrics = result.metrics()
+    ours = {METRIC_TITLES[k]: _with_interval(metrics, k) if metrics else NA for k in METRICS}
+    rows.append({"system": f"ours ({result.run.name if result.run else NA})", **ours})
+    return pd.DataFrame(rows).set_index("system")
+
+
+def chance_sentence(result: ExperimentResult) -> str:
+    """'Chance R@10 = 10 / N = …; ours …' for a finished run."""
+    metrics = result.metrics()
+    if not metrics:
+        return f"{result.title}: no run ({result.reason})."
+    clips = metrics["n_clips"]
+    ratio = metrics["r10"] / metrics["chance_r10"] if metrics["chance_r10"] else float("nan")
+    return (
+        f"A random ranking of the {clips} evaluation clips finds a query's clip in its top 10 "
+        f"with probability 10 / {clips} = {metrics['chance_r10']:.3f} (chance R@10); "
+        f"{result.title} reaches R@10 = {metrics['r10']:.3f}, {ratio:.1f} times chance, over "
+        f"{metrics['n_queries']} queries."
+    )
+
+
+def history_frame(results: Mapping[str, ExperimentResult]) -> pd.DataFrame:
+    """Per-epoch training loss, validation loss and validation R@k / mAP@10 of every run."""
+    from aacr_lib.retrieval.run import read_history
+
+    rows = []
+    for result in results.values():
+        if result.run is None:
+            continue
+        for epoch in read_history(result.run):
+            rows.append(
+                {
+                    "experiment": result.title,
+                    "epoch": epoch["epoch"],
+                    "train loss": epoch["train_loss"],
+                    "validation loss": epoch["val_loss"],
+                    "lr": epoch["lr"],
+                    **{METRIC_TITLES[k]: epoch.get("metrics", {}).get(k) for k in METRICS},
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def plot_training_curves(results: Mapping[str, ExperimentResult]):
+    """The report's Figure 2 for our runs: validation R@1/5/10 and mAP@10 by epoch, and the
+    losses (each loss on its own scale: the experiments' losses differ)."""
+    import matplotlib.pyplot as plt
+
+    frame = history_frame(results)
+    panels = ["train loss", "validation loss", *(METRIC_TITLES[k] for k in METRICS)]
+    fig, axes = plt.subplots(2, 3, figsize=(13, 6.5))
+    for ax, column in zip(axes.ravel(), panels, strict=True):
+        for name, part in frame.groupby("experiment", sort=False) if len(frame) else []:
+            ax.plot(part["epoch"], part[column], marker="o", markersize=3, label=name)
+        ax.set_title(column if "loss" in column else f"validation {column}", fontsize=10)
+        ax.set_xlabel("epoch")
+    handles, labels = axes.ravel()[2].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4), fontsize=8)
+    fig.tight_layout(rect=(0, 0.08 if handles else 0, 1, 1))
+    return fig
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def query_examples(result: ExperimentResult, count: int = 3, k: int = 3) -> list[dict]:
+    """Up to `count` example queries (each clip's first caption, in split order): the first one
+    whose clip the model ranks first, the first one it ranks 2nd to 10th, the first one it
+    misses, then the next queries; each with its top-k clips from the run's submission."""
+    from aacr_lib.retrieval.run import REFERENCES_FILE, SUBMISSION_FILE
+
+    if result.run is None:
+        return []
+    references = _read_rows(result.run.path / REFERENCES_FILE)
+    captions = {r["file_name"]: r["caption_1"] for r in references}
+    ranking = {row["caption"]: row for row in _read_rows(result.run.path / SUBMISSION_FILE)}
+    candidates = []
+    for reference in references:
+        row = ranking[reference["caption_1"]]
+        ranked = [row[c] for c in row if c.startswith("file_name_") and row[c]]
+        rank = (
+            ranked.index(reference["file_name"]) + 1 if reference["file_name"] in ranked else None
+        )
+        outcome = "first" if rank == 1 else ("in the top 10" if rank else "missed")
+        candidates.append(
+            {
+                "query": reference["caption_1"],
+                "target": reference["file_name"],
+                "rank": rank,
+                "outcome": outcome,
+                "ranked": ranked[:k],
+                "captions": captions,
+            }
+        )
+    chosen = []
+    for outcome in ("first", "in the top 10", "missed"):
+        chosen.extend([c for c in candidates if c["outcome"] == outcome][:1])
+    chosen.extend(c for c in candidates if c not in chosen)
+    return chosen[:count]
+
+
+def show_query_examples(
+    result: ExperimentResult, audio_dir: str | os.PathLike, count: int = 3, k: int = 3
+) -> None:
+    """Each example query, then its top-k clips with audio players; the right clip is marked."""
+    from IPython.display import HTML, display
+
+    from aacr_lib.audio import load_audio
+    from aacr_lib.display import SPECTROGRAM_SR, audio_player
+
+    for example in query_examples(result, count, k):
+        where = f"rank {example['rank']}" if example["rank"] else "not in the top 10"
+        query = html.escape(example["query"])
+        display(HTML(f"<h4>Query: “{query}” (its clip: {where})</h4>"))
+        for rank, name in enumerate(example["ranked"], start=1):
+            mark = "✔ the query's clip" if name == example["target"] else ""
+            first = html.escape(example["captions"].get(name, ""))
+            display(
+                HTML(
+                    f"<b>{rank}.</b> {html.escape(name)} {mark}<br>"
+                    f"<i>its first caption: {first}</i>"
+                )
+            )
+            waveform, rate = load_audio(Path(audio_dir) / name, SPECTROGRAM_SR)
+            display(audio_player(waveform, rate))
+
+
+def search_table(hits: Sequence) -> pd.DataFrame:
+    """Search hits (`SearchIndex.search`) as a table: rank, score, file, duration."""
+    columns = ["rank", "score", "file", "seconds"]
+    return pd.DataFrame(
+        [
+            {
+                "rank": hit.rank,
+                "score": hit.score,
+                "file": os.path.basename(hit.path),
+                "seconds": hit.duration,
+            }
+            for hit in hits
+        ],
+        columns=columns,
+    ).set_index("rank")
+
+
+def best_result(results: Mapping[str, ExperimentResult]) -> ExperimentResult:
+    """The finished experiment with the highest R@10 (the first one on ties)."""
+    finished = [r for r in results.values() if r.run is not None]
+    if not finished:
+        raise ValueError("no experiment finished")
+    return max(finished, key=lambda r: r.metrics()["r10"])
+
+
+def generated_captions_frame(result: ExperimentResult, rows: int = 8) -> pd.DataFrame:
+    """Generated caption beside the first reference caption, for the first clips."""
+    from aacr_lib.retrieval.caption_based import GENERATED_FILE
+    from aacr_lib.retrieval.run import REFERENCES_FILE
+
+    if result.run is None:
+        return pd.DataFrame({"note": [f"n/a ({result.reason})"]})
+    generated = {
+        r["file_name"]: r["caption_predicted"] for r in _read_rows(result.run.path / GENERATED_FILE)
+    }
+    references = _read_rows(result.run.path / REFERENCES_FILE)[:rows]
+    return pd.DataFrame(
+        [
+            {
+                "clip": r["file_name"],
+                "generated caption": generated.get(r["file_name"], ""),
+                "a reference caption": r["caption_1"],
+            }
+            for r in references
+        ]
+    ).set_index("clip")

@@ -1,0 +1,15 @@
+"""The training loop shared by every task (captioning now, retrieval later).
+
+- `TrainingConfig`: optimiser, schedule, precision, seeding, early stopping, checkpoint keeping.
+- `Task`: what a task supplies (model, datasets, collate, loss, per-epoch evaluation).
+- `fit(task, config, checkpoint_dir)`: train with `accelerate`, resuming from the last epoch
+  checkpoint; returns a `TrainingResult` (history, best epoch and weights).
+- `distributed`: deterministic epoch orders, per-process shards, gathering of results.
+- `checkpoint`: the kill-safe epoch checkpoint format (safetensors weights + optimiser,
+  scheduler and RNG state).
+"""
+
+from aacr_lib.training.config import TrainingConfig
+from aacr_lib.training.loop import Task, TrainingResult, fit, is_complete, make_accelerator
+
+__all__ = ["Task", "TrainingConfig", "TrainingResult", "fit", "is_complete", "make_accelerator"]

@@ -1,0 +1,39 @@
+"""Training hyper-parameters shared by every task (captioning now, retrieval later)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass
+class TrainingConfig:
+    """Optimiser, schedule and loop settings; defaults are the DCASE 2022 captioning baseline.
+
+    The baseline trains with the Hugging Face `Trainer`: AdamW (lr 1e-5, no weight decay,
+    eps 1e-8), batch 4 with 2 accumulation steps, 20 epochs, linear decay without warm-up,
+    gradient-norm clipping at 1.0, seed 0, best checkpoint by validation loss.
+    """
+
+    epochs: int = 20
+    batch_size: int = 4
+    grad_accumulation: int = 2
+    lr: float = 1e-5
+    weight_decay: float = 0.0
+    adam_eps: float = 1e-8
+    adam_betas: tuple[float, ...] = (0.9, 0.999)
+    schedule: Literal["linear", "constant"] = "linear"
+    warmup_steps: int = 0
+    max_grad_norm: float = 1.0
+    # "bf16"/"fp16": autocast (and a loss scaler for fp16) through accelerate; meant for GPUs.
+    # ("fp32" rather than accelerate's "no", which YAML would read as False.)
+    mixed_precision: Literal["fp32", "bf16", "fp16"] = "fp32"
+    seed: int = 0
+    # Stop after this many epochs without a lower validation loss (None: never stop early).
+    early_stopping_patience: int | None = None
+    # Cap on optimiser micro-batches per epoch (smoke runs); None: the whole training set.
+    max_steps_per_epoch: int | None = None
+    eval_batch_size: int = 32
+    num_workers: int = 0
+    # Epoch checkpoints kept besides the best one (older ones are deleted to save disk).
+    keep_checkpoints: int = 1

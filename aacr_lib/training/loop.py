@@ -1,0 +1,365 @@
+"""One training loop for every task, on `accelerate`.
+
+A task supplies the model, the datasets, a collate function, the loss of a batch and (optionally)
+per-epoch evaluation; the loop does the rest: device placement and data parallelism, bf16/fp16
+autocast, gradient accumulation, gradient-norm clipping, AdamW with linear decay, seeding,
+per-epoch validation loss and metrics, the best checkpoint by validation loss, early stopping, and
+an epoch checkpoint from which a killed run resumes with the same final result.
+
+Data order and shards are computed by `distributed` (a function of seed and epoch), never drawn
+from a stateful sampler, which is what makes resuming exact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+from aacr_lib.training import checkpoint as ckpt
+from aacr_lib.training.config import TrainingConfig
+from aacr_lib.training.distributed import (
+    batches,
+    epoch_order,
+    evaluation_shard,
+    training_shard,
+)
+
+
+class Task:
+    """What a task gives the loop. Subclass and override; the defaults suit most tasks.
+
+    Attributes to set: `model`, `train_dataset`, `validation_dataset` (or None), `collate_fn`.
+    """
+
+    model: nn.Module
+    train_dataset: Dataset
+    validation_dataset: Dataset | None = None
+    collate_fn: Callable[[list[Any]], Any] | None = None
+
+    def loss(self, model: nn.Module, batch: Any) -> torch.Tensor:
+        """Mean loss of a batch (already on the device). `model` may be DDP-wrapped."""
+        raise NotImplementedError
+
+    def batch_size_of(self, batch: Any) -> int:
+        """Examples in a batch, to weight validation losses exactly."""
+        for value in batch.values() if isinstance(batch, dict) else batch:
+            if isinstance(value, torch.Tensor | list):
+                return len(value)
+        raise TypeError("cannot tell the batch size; override Task.batch_size_of")
+
+    def to_device(self, batch: Any, device: torch.device) -> Any:
+        """Move the tensors of a batch (a dict or a tuple) to `device`."""
+        if isinstance(batch, dict):
+            return {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+        return type(batch)(v.to(device) if isinstance(v, torch.Tensor) else v for v in batch)
+
+    def evaluate(self, model: nn.Module, accelerator: Any, epoch: int) -> dict[str, Any]:
+        """Per-epoch metrics (e.g. decoded validation captions, scored). Runs on every process;
+        `model` is unwrapped. Return the same dict on every process (gather inside)."""
+        return {}
+
+
+@dataclass
+class TrainingResult:
+    """What a `fit` call leaves: the per-epoch history and where the best weights are."""
+
+    history: list[dict[str, Any]]
+    best_epoch: int | None
+    best_val_loss: float | None
+    best_weights: Path | None
+    stopped_early: bool
+    resumed_from_epoch: int | None = None
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def make_accelerator(config: TrainingConfig, device: str = "cpu"):
+    """An `Accelerator` for `device` ("cpu", "cuda", "auto"); mixed precision as configured."""
+    from accelerate import Accelerator
+
+    cpu = device == "cpu" or (device == "auto" and not torch.cuda.is_available())
+    precision = "no" if config.mixed_precision == "fp32" else config.mixed_precision
+    return Accelerator(cpu=cpu, mixed_precision=precision)
+
+
+def _make_optimizer(model: nn.Module, config: TrainingConfig) -> torch.optim.Optimizer:
+    return torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad],
+        lr=config.lr,
+        betas=tuple(config.adam_betas),
+        eps=config.adam_eps,
+        weight_decay=config.weight_decay,
+    )
+
+
+def _make_scheduler(optimizer, config: TrainingConfig, total_steps: int):
+    from transformers import get_constant_schedule_with_warmup, get_linear_schedule_with_warmup
+
+    if config.schedule == "constant":
+        return get_constant_schedule_with_warmup(optimizer, config.warmup_steps)
+    return get_linear_schedule_with_warmup(optimizer, config.warmup_steps, max(total_steps, 1))
+
+
+def _loader(task: Task, indices: list[int], batch_size: int, config: TrainingConfig) -> DataLoader:
+    return DataLoader(
+        task.train_dataset,
+        batch_sampler=batches(indices, batch_size),
+        collate_fn=task.collate_fn,
+        num_workers=config.num_workers,
+    )
+
+
+def micro_batches_per_epoch(num_examples: int, world_size: int, config: TrainingConfig) -> int:
+    """Micro-batches each process runs in one epoch (after the optional smoke cap)."""
+    per_process = math.ceil(num_examples / world_size)
+    count = math.ceil(per_process / config.batch_size)
+    if config.max_steps_per_epoch is not None:
+        count = min(count, config.max_steps_per_epoch)
+    return count
+
+
+def validation_loss(task: Task, model: nn.Module, accelerator, config: TrainingConfig) -> float:
+    """Example-weighted mean loss over the whole validation set, across processes."""
+    dataset = task.validation_dataset
+    if dataset is None or len(dataset) == 0:
+        return float("nan")
+    shard = evaluation_shard(len(dataset), accelerator.process_index, accelerator.num_processes)
+    loader = DataLoader(
+        dataset,
+        batch_sampler=batches(shard, config.eval_batch_size),
+        collate_fn=task.collate_fn,
+        num_workers=config.num_workers,
+    )
+    model.eval()
+    total = torch.zeros(2, dtype=torch.float64, device=accelerator.device)
+    with torch.no_grad():
+        for batch in loader:
+            batch = task.to_device(batch, accelerator.device)
+            with accelerator.autocast():
+                loss = task.loss(model, batch)
+            n = task.batch_size_of(batch)
+            total += torch.tensor([float(loss) * n, n], dtype=torch.float64, device=total.device)
+    total = accelerator.reduce(total, reduction="sum") if accelerator.num_processes > 1 else total
+    return float(total[0] / total[1]) if total[1] > 0 else float("nan")
+
+
+def fit(
+    task: Task,
+    config: TrainingConfig,
+    checkpoint_dir: str | Path,
+    accelerator=None,
+    device: str = "cpu",
+    progress: bool = True,
+    on_epoch_end: Callable[[list[dict[str, Any]]], None] | None = None,
+    stop_after_epochs: int | None = None,
+) -> TrainingResult:
+    """Train `task.model` for `config.epochs`, resuming from `checkpoint_dir` when it holds one.
+
+    Call `accelerate.utils.set_seed(config.seed)` before building the model so that its
+    initialisation is reproducible (the captioning task does). `on_epoch_end(history)` runs on
+    the main process after each epoch's checkpoint (e.g. to write `history.json`).
+    `stop_after_epochs` ends this call early (as if killed after that many epochs; for tests).
+    """
+    from tqdm.auto import tqdm
+
+    started = time.perf_counter()
+    checkpoint_dir = Path(checkpoint_dir)
+    accelerator = accelerator or make_accelerator(config, device)
+    main = accelerator.is_main_process
+    if main:
+        checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    accelerator.wait_for_everyone()
+
+    world, rank = accelerator.num_processes, accelerator.process_index
+    steps_per_epoch = micro_batches_per_epoch(len(task.train_dataset), world, config)
+    updates_per_epoch = math.ceil(steps_per_epoch / config.grad_accumulation)
+    optimizer = _make_optimizer(task.model, config)
+    scheduler = _make_scheduler(optimizer, config, updates_per_epoch * config.epochs)
+    model, optimizer = accelerator.prepare(task.model, optimizer)
+    raw_model = accelerator.unwrap_model(model)
+
+    history: list[dict[str, Any]] = []
+    best_val, best_epoch, patience_used, stopped_early = math.inf, None, 0, False
+    start_epoch, resumed_from = 1, None
+    latest = ckpt.latest_checkpoint(checkpoint_dir)
+    if latest is not None:
+        state = torch.load(latest / ckpt.STATE_FILE, map_location="cpu", weights_only=False)
+        ckpt.load_weights(raw_model, latest / ckpt.MODEL_FILE, accelerator.device)
+        optimizer.optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        if state.get("scaler") is not None and accelerator.scaler is not None:
+            accelerator.scaler.load_state_dict(state["scaler"])
+        history = state["history"]
+        best_val = state["best_val_loss"] if state["best_val_loss"] is not None else math.inf
+        best_epoch, patience_used = state["best_epoch"], state["patience_used"]
+        stopped_early = state["stopped_early"]
+        start_epoch = resumed_from = state["epoch"] + 1
+        rng_file = latest / f"rng-{rank}.pt"
+        if rng_file.is_file():
+            ckpt.set_rng_state(torch.load(rng_file, map_location="cpu", weights_only=False))
+
+    epochs_run = 0
+    for epoch in range(start_epoch, config.epochs + 1):
+        if stopped_early or (stop_after_epochs is not None and epochs_run >= stop_after_epochs):
+            break
+        epoch_start = time.perf_counter()
+        model.train()
+        order = epoch_order(len(task.train_dataset), config.seed, epoch)
+        shard = training_shard(order, rank, world)[: steps_per_epoch * config.batch_size]
+        loader = _loader(task, shard, config.batch_size, config)
+        loss_sum, loss_count = 0.0, 0
+        bar = tqdm(
+            loader,
+            total=steps_per_epoch,
+            desc=f"epoch {epoch}/{config.epochs}",
+            disable=not (progress and main),
+            leave=False,
+        )
+        for step, batch in enumerate(bar):
+            batch = task.to_device(batch, accelerator.device)
+            window_end = (step + 1) % config.grad_accumulation == 0 or step + 1 == steps_per_epoch
+            # Between optimiser steps, DDP need not all-reduce gradients.
+            sync = accelerator.no_sync(model) if not window_end else contextlib.nullcontext()
+            with sync:
+                with accelerator.autocast():
+                    loss = task.loss(model, batch)
+                accelerator.backward(loss / config.grad_accumulation)
+            if window_end:
+                if config.max_grad_norm and config.max_grad_norm > 0:
+                    accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+            loss_sum += float(loss.detach())
+            loss_count += 1
+            bar.set_postfix(loss=f"{loss_sum / loss_count:.3f}")
+        bar.close()
+        train_loss = _mean_across(accelerator, loss_sum, loss_count)
+        train_seconds = time.perf_counter() - epoch_start
+        # The unwrapped model: DDP's forward would synchronise buffers, and evaluation shards
+        # may differ in length between processes.
+        val_loss = validation_loss(task, raw_model, accelerator, config)
+        validation_seconds = time.perf_counter() - epoch_start - train_seconds
+        metrics = task.evaluate(raw_model, accelerator, epoch)
+        improved = not math.isnan(val_loss) and val_loss < best_val
+        if improved:
+            best_val, best_epoch, patience_used = val_loss, epoch, 0
+        else:
+            patience_used += 1
+        patience = config.early_stopping_patience
+        if patience is not None and patience_used >= patience and epoch < config.epochs:
+            stopped_early = True
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": train_loss,
+                "val_loss": val_loss,
+                "lr": scheduler.get_last_lr()[0],
+                "seconds": time.perf_counter() - epoch_start,
+                "seconds_training": train_seconds,
+                "seconds_validation_loss": validation_seconds,
+                "seconds_evaluation": time.perf_counter()
+                - epoch_start
+                - train_seconds
+                - validation_seconds,
+                "best": improved,
+                "metrics": metrics,
+            }
+        )
+        _save_checkpoint(
+            accelerator,
+            raw_model,
+            optimizer,
+            scheduler,
+            checkpoint_dir,
+            epoch,
+            config,
+            {
+                "history": history,
+                "best_val_loss": None if math.isinf(best_val) else best_val,
+                "best_epoch": best_epoch,
+                "patience_used": patience_used,
+                "stopped_early": stopped_early,
+            },
+            # Without a validation set the best weights are simply the latest.
+            save_best=improved or math.isnan(val_loss) or ckpt.best_weights(checkpoint_dir) is None,
+        )
+        epochs_run += 1
+        if main and on_epoch_end is not None:
+            on_epoch_end(history)
+
+    accelerator.wait_for_everyone()
+    return TrainingResult(
+        history=history,
+        best_epoch=best_epoch,
+        best_val_loss=None if math.isinf(best_val) else best_val,
+        best_weights=ckpt.best_weights(checkpoint_dir),
+        stopped_early=stopped_early,
+        resumed_from_epoch=resumed_from,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def is_complete(checkpoint_dir: str | Path, config: TrainingConfig) -> bool:
+    """True when the checkpoints show a finished training (all epochs, or stopped early)."""
+    latest = ckpt.latest_checkpoint(Path(checkpoint_dir))
+    if latest is None:
+        return False
+    state = torch.load(latest / ckpt.STATE_FILE, map_location="cpu", weights_only=False)
+    return state["epoch"] >= config.epochs or bool(state["stopped_early"])
+
+
+def _save_checkpoint(
+    accelerator,
+    raw_model: nn.Module,
+    optimizer,
+    scheduler,
+    directory: Path,
+    epoch: int,
+    config: TrainingConfig,
+    counters: dict[str, Any],
+    save_best: bool,
+) -> None:
+    main = accelerator.is_main_process
+    tmp = directory / (ckpt.epoch_dir_name(epoch) + ".tmp")
+    if main:
+        ckpt.prepare_tmp(directory, epoch)
+    accelerator.wait_for_everyone()
+    torch.save(ckpt.rng_state(), tmp / f"rng-{accelerator.process_index}.pt")
+    if main:
+        ckpt.save_weights(raw_model, tmp / ckpt.MODEL_FILE)
+        state = {
+            "epoch": epoch,
+            "optimizer": optimizer.optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "scaler": accelerator.scaler.state_dict() if accelerator.scaler is not None else None,
+            **counters,
+        }
+        torch.save(state, tmp / ckpt.STATE_FILE)
+        if save_best:
+            ckpt.save_best(
+                raw_model,
+                directory,
+                {"epoch": epoch, "val_loss": counters["best_val_loss"]},
+            )
+    accelerator.wait_for_everyone()
+    if main:
+        ckpt.commit(directory, epoch, config.keep_checkpoints)
+    accelerator.wait_for_everyone()
+
+
+def _mean_across(accelerator, total: float, count: int) -> float:
+    if accelerator.num_processes == 1:
+        return total / max(count, 1)
+    pair = torch.tensor([total, count], dtype=torch.float64, device=accelerator.device)
+    pair = accelerator.reduce(pair, reduction="sum")
+    return float(pair[0] / pair[1].clamp(min=1))

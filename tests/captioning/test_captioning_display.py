@@ -1,0 +1,54 @@
+"""Book tables: the report's numbers beside ours, n/a with a reason where ours are missing."""
+
+from __future__ import annotations
+
+import math
+
+from aacr_lib.captioning.display import (
+    compare_with_report,
+    experiments_table,
+    final_metrics_table,
+    profiles_table,
+    report_last_epochs,
+    versus_trivial,
+)
+from aacr_lib.captioning.trivial import evaluate_trivial, most_frequent_caption
+from aacr_lib.data.clotho import read_split
+
+
+def test_report_table_beside_a_run(toy_run):
+    frame, notes = compare_with_report(2, toy_run, "smoke")
+    assert list(frame.columns[:3]) == ["report, epoch 1", "report, epoch 2", "report, epoch 3"]
+    assert frame.loc["CIDEr-D", "report, epoch 3"] == 0.237
+    assert "ours, epoch 1 (val.)" in frame.columns and "ours, epoch 2 (val.)" in frame.columns
+    final = [c for c in frame.columns if c.startswith("ours, final")]
+    assert len(final) == 1
+    assert frame.loc["CIDEr-D", final[0]] == toy_run.metrics()["cider_d"]
+    assert any("smoke profile" in note for note in notes)
+    assert math.isnan(frame.loc["METEOR", "ours, epoch 1 (val.)"])  # not computed per epoch
+    assert any("not computed per epoch" in note for note in notes)
+
+
+def test_missing_run_is_na_with_its_reason():
+    frame, notes = compare_with_report(1, None, "demo", reason="checkpoint not downloaded")
+    assert frame["ours (demo)"].isna().all()
+    assert any("checkpoint not downloaded" in note for note in notes)
+
+
+def test_trivial_system(toy_dataset, toy_run, tmp_path):
+    items = read_split(toy_dataset, "development")
+    caption = most_frequent_caption(items)
+    assert caption in {c for item in items for c in item.normalized_captions}
+    trivial = evaluate_trivial("smoke", toy_dataset, tmp_path)
+    assert trivial.complete and trivial.metrics()["caption"] == caption
+    assert "trivial system" in versus_trivial(toy_run, trivial)
+    frame, _ = final_metrics_table({"ours": toy_run, "trivial": trivial, "missing": None})
+    assert frame["missing"].isna().all()
+
+
+def test_overview_tables():
+    table = experiments_table("demo", ["baseline", "layers7"])
+    assert table.loc["baseline", "parameters (paper)"] == "139,519,488"
+    assert table.loc["layers7", "parameters (paper)"] == "156,059,136"
+    assert set(profiles_table().columns) == {"paper", "demo"}
+    assert report_last_epochs(["final"]).iloc[6, 0] == 0.321  # CIDEr-D at epoch 20
