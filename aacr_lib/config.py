@@ -48,8 +48,21 @@ def parse_overrides(pairs: Iterable[str]) -> dict[str, Any]:
         parts = key.strip().split(".")
         for part in parts[:-1]:
             node = node.setdefault(part, {})
-        node[parts[-1]] = yaml.safe_load(raw) if raw.strip() else ""
+        node[parts[-1]] = _parse_value(raw)
     return overlay
+
+
+def _parse_value(raw: str) -> Any:
+    """A YAML scalar/list, except that `2e-3` is a float (YAML 1.1 would keep it a string)."""
+    if not raw.strip():
+        return ""
+    value = yaml.safe_load(raw)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 def to_dict(config: Any) -> dict[str, Any]:

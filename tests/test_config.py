@@ -49,6 +49,9 @@ def test_parse_overrides_types_values_and_nests_keys():
     assert parse_overrides(["training.features=[logmel, vggish]"]) == {
         "training": {"features": ["logmel", "vggish"]}
     }
+    # YAML 1.1 reads `2e-3` as a string; a learning rate written so must still be a float
+    assert parse_overrides(["training.lr=2e-3"]) == {"training": {"lr": 0.002}}
+    assert parse_overrides(["model.aggregation=last"]) == {"model": {"aggregation": "last"}}
     with pytest.raises(ConfigError, match="KEY=VALUE"):
         parse_overrides(["epochs"])
 

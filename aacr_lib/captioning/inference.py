@@ -68,6 +68,23 @@ def load_captioner(run_dir: str | os.PathLike, device: str = "cpu") -> TrainedCa
     return TrainedCaptioner(run, config, model, tokenizer, torch_device)
 
 
+def padded_waveform(path: Path, features_config: Any):
+    """Mono audio at the features' rate, zero-padded to one feature frame (plus a window).
+
+    A sound shorter than one frame (0.96 s for VGGish-like features) still gets a caption.
+    """
+    import numpy as np
+
+    from aacr_lib.audio import load_audio
+
+    rate = features_config.sample_rate
+    waveform, _ = load_audio(path, sample_rate=rate)
+    shortest = int(np.ceil(rate / features_config.frame_rate + 0.05 * rate))
+    if waveform.shape[0] < shortest:
+        waveform = np.pad(waveform, (0, shortest - waveform.shape[0]))
+    return waveform
+
+
 @dataclass
 class CaptionResult:
     """One file's outcome: a caption, or the error that prevented it."""
@@ -104,7 +121,13 @@ def caption_files(
     ready: list[tuple[int, Any]] = []
     for index, result in enumerate(results):
         try:
-            features = compute_features(config.data.features, result.path, config=features_config)
+            waveform = padded_waveform(result.path, features_config)
+            features = compute_features(
+                config.data.features,
+                waveform,
+                sample_rate=features_config.sample_rate,
+                config=features_config,
+            )
             if features.shape[0] == 0:
                 raise DataError(f"{result.path}: too short to give one feature frame")
             ready.append((index, features))

@@ -51,6 +51,13 @@ def test_caption_files_reads_every_format(toy_run, audio_files):
     assert all(r.ok and isinstance(r.caption, str) for r in results)
 
 
+def test_a_sound_shorter_than_one_feature_frame_is_captioned(toy_run, tmp_path):
+    short = tmp_path / "blip.wav"
+    sf.write(short, np.full(4000, 0.1, dtype=np.float32), 16000)  # 0.25 s
+    (result,) = caption_files([short], run_dir=toy_run.path)
+    assert result.ok, result.error
+
+
 def test_broken_files_get_errors_and_the_others_are_captioned(toy_run, audio_files):
     good, broken, missing = audio_files
     captioner = load_captioner(toy_run.path)
