@@ -10,11 +10,13 @@ makes a rerun resume instead of starting over.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -24,7 +26,7 @@ import yaml
 
 from aacr_lib import __version__
 from aacr_lib.config import config_hash, to_dict
-from aacr_lib.errors import AacrError
+from aacr_lib.errors import AacrError, ConfigError
 from aacr_lib.paths import runs_root
 
 TRACKED_PACKAGES = (
@@ -221,3 +223,28 @@ def find_runs(
             continue
         found.append((info.get("end_time") or info.get("start_time") or "", run))
     return [run for _, run in sorted(found, key=lambda pair: pair[0], reverse=True)]
+
+
+def data_fingerprint(data_dir: str | os.PathLike, splits: Sequence[str]) -> str:
+    """SHA-1 (12 hex digits) of the splits' captions CSVs: which data a run was trained on."""
+    from aacr_lib.data.clotho import captions_csv_path
+
+    digest = hashlib.sha1()
+    for split in splits:
+        path = captions_csv_path(data_dir, split)
+        digest.update(split.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()[:12]
+
+
+def check_same_data(run: RunDir, fingerprint: str) -> None:
+    """A run directory is named by its config alone: refuse to reuse one trained on other data."""
+    try:
+        previous = run.info().get("data_fingerprint")
+    except (OSError, ValueError):
+        return
+    if previous and previous != fingerprint:
+        raise ConfigError(
+            f"run {run.path} was trained on other data (fingerprint {previous}, now "
+            f"{fingerprint}); delete that run directory or use another runs root (--runs-root)"
+        )

@@ -8,7 +8,6 @@ baseline passes to the decoder.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +16,7 @@ import torch
 
 from aacr_lib.captioning.config import DataConfig
 from aacr_lib.captioning.tokenizer import encode_captions
-from aacr_lib.data.clotho import ClothoItem, captions_csv_path, read_split
+from aacr_lib.data.clotho import ClothoItem, read_split
 from aacr_lib.data.datasets import CaptionPairDataset, ClipDataset, collate_padded
 from aacr_lib.data.text import normalize_caption
 from aacr_lib.errors import ConfigError
@@ -91,16 +90,6 @@ def load_split(
         data_dir, data.features, split, config=feature_config(data), progress=progress
     )
     return SplitData(split, items, CachedFeatures(path))
-
-
-def data_fingerprint(data_dir: str | os.PathLike, splits: tuple[str, ...]) -> str:
-    """SHA-1 (12 hex digits) of the splits' captions CSVs: which data a run was trained on."""
-    digest = hashlib.sha1()
-    for split in splits:
-        path = captions_csv_path(data_dir, split)
-        digest.update(split.encode())
-        digest.update(path.read_bytes() if path.is_file() else b"")
-    return digest.hexdigest()[:12]
 
 
 class CaptionCollate:

@@ -26,7 +26,6 @@ from aacr_lib.captioning.data import (
     CaptionCollate,
     SplitData,
     check_feature_width,
-    data_fingerprint,
     load_split,
 )
 from aacr_lib.captioning.decoding import decode_dataset
@@ -39,10 +38,9 @@ from aacr_lib.captioning.tokenizer import (
     special_tokens_of,
 )
 from aacr_lib.config import parse_overrides
-from aacr_lib.errors import ConfigError
 from aacr_lib.models.captioning.model import AudioCaptioningModel, build_model, caption_loss
 from aacr_lib.paths import dataset_dir
-from aacr_lib.runs import RunDir, create_run, run_name
+from aacr_lib.runs import RunDir, check_same_data, create_run, data_fingerprint, run_name
 from aacr_lib.training import Task, fit, make_accelerator
 from aacr_lib.training import checkpoint as ckpt
 
@@ -117,19 +115,6 @@ def score_captions(
     return {**result.metrics, "unavailable": dict(result.unavailable), "n_clips": result.n_clips}
 
 
-def _check_data(path: Path, fingerprint: str) -> None:
-    run = RunDir(path)
-    try:
-        previous = run.info().get("data_fingerprint")
-    except (OSError, ValueError):
-        return
-    if previous and previous != fingerprint:
-        raise ConfigError(
-            f"run {path} was trained on other data (fingerprint {previous}, now {fingerprint}); "
-            "delete that run directory or use another runs root (--runs-root)"
-        )
-
-
 def _prepare_tokenizer(run: RunDir, config: CaptioningConfig, train: SplitData, accelerator):
     directory = run.path / TOKENIZER_DIR
     if accelerator.is_main_process and not (directory / "tokenizer.json").is_file():
@@ -175,7 +160,7 @@ def train_captioning(
     accelerator = make_accelerator(config.training, device)
     main = accelerator.is_main_process
     if main:
-        _check_data(path, fingerprint)
+        check_same_data(existing, fingerprint)
         create_run(
             TASK,
             experiment,

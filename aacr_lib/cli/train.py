@@ -29,6 +29,33 @@ class _TrailingOverridesParser(argparse.ArgumentParser):
         return namespace, [word for word in extras if word not in late]
 
 
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every `aacr train TASK` takes (the same names for every task)."""
+    parser.add_argument("--experiment", default="baseline", help="experiment name (see --list)")
+    parser.add_argument(
+        "--profile",
+        default="demo",
+        help="demo (ClothoMix, CPU-sized), paper (Clotho, the report's sizes) or smoke",
+    )
+    parser.add_argument(
+        "--data-dir", default=None, help="dataset directory (default: $AACR_DATA/<dataset>)"
+    )
+    parser.add_argument("--runs-root", default=None, help="root of run directories ($AACR_RUNS)")
+    parser.add_argument(
+        "--device", default="auto", help="cpu, cuda or auto (a GPU when there is one)"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--list", action="store_true", help="list the experiments and profiles, then exit"
+    )
+    parser.add_argument(
+        "--print-config", action="store_true", help="print the resolved config and exit"
+    )
+    parser.add_argument(
+        "overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. training.epochs=3"
+    )
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     train = subparsers.add_parser(
         "train",
@@ -37,29 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     train.add_argument("task", choices=TASKS, help="which task")
-    train.add_argument("--experiment", default="baseline", help="experiment name (see --list)")
-    train.add_argument(
-        "--profile",
-        default="demo",
-        help="demo (ClothoMix, CPU-sized), paper (Clotho, the report's sizes) or smoke",
-    )
-    train.add_argument(
-        "--data-dir", default=None, help="dataset directory (default: $AACR_DATA/<dataset>)"
-    )
-    train.add_argument("--runs-root", default=None, help="root of run directories ($AACR_RUNS)")
-    train.add_argument(
-        "--device", default="auto", help="cpu, cuda or auto (a GPU when there is one)"
-    )
-    train.add_argument("--no-progress", action="store_true", help="no progress bars")
-    train.add_argument(
-        "--list", action="store_true", help="list the experiments and profiles, then exit"
-    )
-    train.add_argument(
-        "--print-config", action="store_true", help="print the resolved config and exit"
-    )
-    train.add_argument(
-        "overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. training.epochs=3"
-    )
+    add_train_arguments(train)
     train.set_defaults(handler=_train)
     train.__class__ = _TrailingOverridesParser
 

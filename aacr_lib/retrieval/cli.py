@@ -20,39 +20,11 @@ def add_train_parser(train_subparsers: argparse._SubParsersAction) -> argparse.A
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    from aacr_lib.cli.train import add_train_arguments
+
     add_train_arguments(parser)
     parser.set_defaults(handler=train_from_args)
     return parser
-
-
-def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of `aacr train retrieval` (the same names as `aacr train captioning`)."""
-    parser.add_argument("--experiment", default="baseline", help="experiment name (see --list)")
-    parser.add_argument(
-        "--profile",
-        default="demo",
-        help="demo (ClothoMix, CPU-sized), paper (Clotho, the baseline's sizes) or smoke",
-    )
-    parser.add_argument(
-        "--data-dir", default=None, help="dataset directory (default: $AACR_DATA/<dataset>)"
-    )
-    parser.add_argument("--runs-root", default=None, help="root of run directories ($AACR_RUNS)")
-    parser.add_argument(
-        "--device", default="auto", help="cpu, cuda or auto (a GPU when there is one)"
-    )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
-    parser.add_argument(
-        "--list", action="store_true", help="list the experiments and profiles, then exit"
-    )
-    parser.add_argument(
-        "--print-config", action="store_true", help="print the resolved config and exit"
-    )
-    parser.add_argument(
-        "overrides",
-        nargs="*",
-        metavar="KEY=VALUE",
-        help="config overrides, e.g. training.epochs=3 model.audio.rnn=lstm",
-    )
 
 
 def list_experiments() -> str:

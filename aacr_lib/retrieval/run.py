@@ -18,7 +18,6 @@ A complete run is not recomputed: rerunning the same config returns its director
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,12 +29,12 @@ import numpy as np
 
 from aacr_lib.config import from_dict
 from aacr_lib.data.clotho import ClothoItem, read_split
-from aacr_lib.errors import ConfigError, DataError, PretrainedUnavailable
+from aacr_lib.errors import DataError, PretrainedUnavailable
 from aacr_lib.paths import dataset_dir
 from aacr_lib.paths import runs_root as resolve_runs_root
 from aacr_lib.retrieval.config import RetrievalConfig
 from aacr_lib.retrieval.experiments import resolve_config
-from aacr_lib.runs import RunDir, create_run, run_name
+from aacr_lib.runs import RunDir, check_same_data, create_run, data_fingerprint, run_name
 
 TASK = "retrieval"
 HISTORY_FILE = "history.json"
@@ -104,32 +103,6 @@ def check_requirements(config: RetrievalConfig) -> None:
 def _split_names(config: RetrievalConfig) -> tuple[str, str, str]:
     data = config.data
     return (data.train_split, data.validation_split, data.evaluation_split)
-
-
-def data_fingerprint(data_dir: str | os.PathLike, splits: Sequence[str]) -> str:
-    """SHA-1 (12 hex digits) of the splits' captions CSVs: which data a run was trained on
-    (the same definition as the captioning task's)."""
-    from aacr_lib.data.clotho import captions_csv_path
-
-    digest = hashlib.sha1()
-    for split in splits:
-        path = captions_csv_path(data_dir, split)
-        digest.update(split.encode())
-        digest.update(path.read_bytes() if path.is_file() else b"")
-    return digest.hexdigest()[:12]
-
-
-def _check_same_data(run: RunDir, fingerprint: str) -> None:
-    """A run directory is named by its config alone: refuse to reuse one trained on other data."""
-    try:
-        previous = run.info().get("data_fingerprint")
-    except (OSError, ValueError):
-        return
-    if previous and previous != fingerprint:
-        raise ConfigError(
-            f"run {run.path} was trained on other data (fingerprint {previous}, now "
-            f"{fingerprint}); delete that run directory or use another runs root (--runs-root)"
-        )
 
 
 def load_splits(
@@ -339,7 +312,7 @@ def run_config(
     fingerprint = data_fingerprint(data_path, _split_names(config))
     extra["data_fingerprint"] = fingerprint
     existing = RunDir(resolve_runs_root(runs_root) / run_name(TASK, experiment, config))
-    _check_same_data(existing, fingerprint)
+    check_same_data(existing, fingerprint)
     if existing.complete and (existing.path / "metrics.json").is_file():
         return existing  # finished before: nothing to do, and its run.json stays as it was
     run = create_run(TASK, experiment, config, config.seed, device, runs_root, extra=extra)
