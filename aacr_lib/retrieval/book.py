@@ -43,7 +43,7 @@ def experiment_profile(context: Any) -> str:
 
 
 def run_experiment(
-    context: Any, name: str, overrides: Sequence[str] = (), progress: bool = False
+    context: Any, name: str, overrides: Sequence[str] = (), progress: bool | None = None
 ) -> ExperimentResult:
     """Train (or reopen) one experiment for a notebook; never raises for a missing asset."""
     from aacr_lib.retrieval.run import missing_requirements, run_config
@@ -63,7 +63,7 @@ def run_experiment(
             data_dir=context.data_dir,
             runs_root=context.runs_root,
             device=context.device,
-            progress=progress,
+            progress=context.progress if progress is None else progress,
         )
     except PretrainedUnavailable as exc:
         return ExperimentResult(name, experiment.title, None, str(exc))

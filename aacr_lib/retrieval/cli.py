@@ -10,6 +10,7 @@ finished one is reported without training again.
 from __future__ import annotations
 
 import argparse
+import os
 
 
 def add_train_parser(train_subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -66,18 +67,20 @@ def train_from_args(args: argparse.Namespace) -> int:
     if args.print_config:
         print(dump_yaml(config), end="")
         return 0
+    from aacr_lib.profiles import training_data_dir
     from aacr_lib.retrieval.run import run_config
 
+    data_dir = training_data_dir(config.data.dataset, args.data_dir, not args.no_progress)
     run = run_config(
         config,
         args.experiment,
         args.profile,
-        data_dir=args.data_dir,
+        data_dir=data_dir,
         runs_root=args.runs_root,
         device=args.device,
         progress=not args.no_progress,
     )
-    if not run.complete:
+    if not run.complete or int(os.environ.get("RANK", "0")) != 0:
         return 0  # a non-main process of a data-parallel launch
     print(f"run: {run.path}")
     print(format_metrics(run.metrics()))

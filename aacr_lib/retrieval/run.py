@@ -311,30 +311,53 @@ def run_config(
     extra = {"profile": profile, "data_dir": str(data_path)}
     fingerprint = data_fingerprint(data_path, _split_names(config))
     extra["data_fingerprint"] = fingerprint
-    existing = RunDir(resolve_runs_root(runs_root) / run_name(TASK, experiment, config))
+    path = resolve_runs_root(runs_root) / run_name(TASK, experiment, config)
+    existing = RunDir(path)
     check_same_data(existing, fingerprint)
     if existing.complete and (existing.path / "metrics.json").is_file():
         return existing  # finished before: nothing to do, and its run.json stays as it was
-    run = create_run(TASK, experiment, config, config.seed, device, runs_root, extra=extra)
+
+    from aacr_lib.retrieval.task import loop_config
+    from aacr_lib.training import make_accelerator
+
+    # Under `accelerate launch` every process runs this function: the main process writes the
+    # run directory, builds caches and encoders and evaluates; the others train beside it.
+    accelerator = make_accelerator(loop_config(config), device)
+    main = accelerator.is_main_process
+    if main:
+        extra["processes"] = accelerator.num_processes
+        create_run(TASK, experiment, config, config.seed, device, runs_root, extra=extra)
+    accelerator.wait_for_everyone()
+    run = RunDir(path)
     try:
         if config.method == "caption_based":
-            from aacr_lib.retrieval.caption_based import run_caption_based
+            if main:  # no training: one process captions and ranks
+                from aacr_lib.retrieval.caption_based import run_caption_based
 
-            run_caption_based(run, config, data_path, runs_root, device, progress, profile)
+                run_caption_based(run, config, data_path, runs_root, device, progress, profile)
         else:
-            _train_and_evaluate(run, config, data_path, device, progress)
+            _train_and_evaluate(run, config, data_path, device, progress, accelerator)
     except KeyboardInterrupt:
-        run.finish("interrupted")  # rerunning the same command resumes it
+        if main:
+            run.finish("interrupted")  # rerunning the same command resumes it
         raise
     except BaseException:
-        run.finish("failed")
+        if main:
+            run.finish("failed")
         raise
-    run.finish()
+    if main:
+        run.finish()
+    accelerator.wait_for_everyone()
     return run
 
 
 def _train_and_evaluate(
-    run: RunDir, config: RetrievalConfig, data_dir: Path, device: str, progress: bool
+    run: RunDir,
+    config: RetrievalConfig,
+    data_dir: Path,
+    device: str,
+    progress: bool,
+    accelerator: Any,
 ) -> None:
     from accelerate.utils import set_seed
 
@@ -344,25 +367,34 @@ def _train_and_evaluate(
         TextTable,
         build_model,
         loop_config,
-        plateau_scheduler,
     )
     from aacr_lib.retrieval.text_encoders import load_text_encoder
     from aacr_lib.training import fit
 
+    main = accelerator.is_main_process
+    # this process's device: one GPU per process under a data-parallel launch
+    local_device = "cpu" if accelerator.device.type == "cpu" else str(accelerator.device)
     splits = load_splits(config, data_dir)
     train_split = config.data.train_split
     validation_split = config.data.validation_split
-    caches = feature_caches(config, data_dir, splits, progress)
+    # The main process builds what is shared on disk; the others open it afterwards.
+    if main:
+        caches = feature_caches(config, data_dir, splits, progress)
+    accelerator.wait_for_everyone()
+    if not main:
+        caches = feature_caches(config, data_dir, splits, progress=False)
     encoder_dir = run.path / TEXT_ENCODER_DIR
-    if (encoder_dir / "text_encoder.json").is_file():
-        text_encoder = load_text_encoder(encoder_dir, device=_torch_device(device))
-    else:
-        text_encoder = build_text_encoder(config, splits[train_split], device)
+    text_encoder = None
+    if main and not (encoder_dir / "text_encoder.json").is_file():
+        text_encoder = build_text_encoder(config, splits[train_split], local_device)
         text_encoder.save(encoder_dir)
+    accelerator.wait_for_everyone()
+    if text_encoder is None:
+        text_encoder = load_text_encoder(encoder_dir, device=local_device)
     captions = list(
         dict.fromkeys(c for items in splits.values() for item in items for c in item.captions)
     )
-    table = TextTable(captions, text_encoder.encode(captions, progress=progress))
+    table = TextTable(captions, text_encoder.encode(captions, progress=progress and main))
 
     set_seed(config.seed)
     model = build_model(config, feature_dim(config), table.dim)
@@ -375,18 +407,19 @@ def _train_and_evaluate(
         FeatureLoader(caches[train_split]),
         FeatureLoader(caches[validation_split]),
     )
-    with plateau_scheduler(task, config):
-        result = fit(
-            task,
-            loop_config(config),
-            run.checkpoints,
-            device=device,
-            progress=progress,
-            on_epoch_end=lambda history: _write_json(run.path / HISTORY_FILE, history),
-        )
+    result = fit(
+        task,
+        loop_config(config),
+        run.checkpoints,
+        accelerator=accelerator,
+        progress=progress,
+        on_epoch_end=lambda history: _write_json(run.path / HISTORY_FILE, history),
+    )
+    if not main:
+        return  # evaluating the best weights is quick: the main process does it alone
     _write_json(run.path / HISTORY_FILE, result.history)
 
-    trained = load_trained(run, device)
+    trained = load_trained(run, local_device)
     evaluation_split = config.data.evaluation_split
     items = splits[evaluation_split]
     write_references(run, items)

@@ -12,9 +12,8 @@ ReduceLROnPlateau on the validation loss, early stopping, the best weights by va
 
 from __future__ import annotations
 
-import contextlib
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +28,7 @@ from aacr_lib.retrieval import ranking
 from aacr_lib.retrieval.config import RetrievalConfig
 from aacr_lib.training import Task
 from aacr_lib.training import TrainingConfig as LoopConfig
+from aacr_lib.training.loop import validation_loss as shard_validation_loss
 
 
 class FeatureLoader:
@@ -95,72 +95,6 @@ class RetrievalCollate:
         return batch
 
 
-class PlateauSchedule:
-    """ReduceLROnPlateau in the place of the loop's per-step scheduler.
-
-    The loop calls `step()` after every optimiser step (a no-op here) and saves
-    `state_dict()` in each epoch checkpoint; `epoch_end(val_loss)` applies the plateau rule
-    once per epoch (called from `RetrievalTask.evaluate`, before the checkpoint is written, so a
-    resumed run continues with the same learning rate and patience counters).
-    """
-
-    def __init__(self, optimizer, factor: float, patience: int, threshold: float) -> None:
-        self.optimizer = optimizer
-        self.plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
-            optimizer,
-            mode="min",
-            factor=factor,
-            patience=patience,
-            threshold=threshold,
-            threshold_mode="abs",
-        )
-
-    def step(self) -> None:
-        """Per optimiser step: nothing (the rule is applied once per epoch)."""
-
-    def epoch_end(self, val_loss: float) -> None:
-        if np.isfinite(val_loss):
-            self.plateau.step(val_loss)
-
-    def get_last_lr(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict[str, Any]:
-        return self.plateau.state_dict()
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.plateau.load_state_dict(state)
-
-
-@contextlib.contextmanager
-def plateau_scheduler(task: RetrievalTask, config: RetrievalConfig) -> Iterator[None]:
-    """Make `fit` use a `PlateauSchedule` (kept on `task.schedule`) while the block runs.
-
-    The shared loop builds its scheduler in `loop._make_scheduler` and offers linear or
-    constant schedules only; until it offers a plateau schedule, this swaps the builder for
-    the duration of one `fit` call.
-    """
-    from aacr_lib.training import loop
-
-    original = loop._make_scheduler
-    training = config.training
-
-    def make(optimizer, loop_config, total_steps):
-        task.schedule = PlateauSchedule(
-            optimizer,
-            training.plateau_factor,
-            training.plateau_patience,
-            training.plateau_threshold,
-        )
-        return task.schedule
-
-    loop._make_scheduler = make
-    try:
-        yield
-    finally:
-        loop._make_scheduler = original
-
-
 def loop_config(config: RetrievalConfig) -> LoopConfig:
     """The shared loop's settings for a retrieval config."""
     training = config.training
@@ -170,7 +104,11 @@ def loop_config(config: RetrievalConfig) -> LoopConfig:
         grad_accumulation=1,
         lr=training.lr,
         weight_decay=training.weight_decay,
-        schedule="constant",
+        schedule="plateau",
+        plateau_factor=training.plateau_factor,
+        plateau_patience=training.plateau_patience,
+        plateau_threshold=training.plateau_threshold,
+        plateau_threshold_mode="abs",
         max_grad_norm=0.0,  # the baseline does not clip gradients
         seed=config.seed,
         early_stopping_patience=training.early_stopping_patience,
@@ -213,17 +151,14 @@ def _batch_generator(file_names: Sequence[str]) -> torch.Generator:
 
 @dataclass
 class ValidationRecord:
-    """What one validation pass leaves behind: loss sums and the embeddings it computed."""
+    """What one validation pass leaves behind: the embeddings it computed."""
 
-    loss_sum: float = 0.0
-    pairs: int = 0
     clip_names: list[str] | None = None
     clip_vectors: list[np.ndarray] | None = None
     captions: list[str] | None = None
     caption_vectors: list[np.ndarray] | None = None
 
     def reset(self) -> None:
-        self.loss_sum, self.pairs = 0.0, 0
         self.clip_names, self.clip_vectors, self.captions, self.caption_vectors = [], [], [], []
 
 
@@ -257,7 +192,6 @@ class RetrievalTask(Task):
         self.validation_items = list(validation_items)
         self.validation_dataset = ClipDataset(validation_items, validation_loader)
         self.collate_fn = RetrievalCollate(table)
-        self.schedule: PlateauSchedule | None = None
         self.record = ValidationRecord()
         self.record.reset()
 
@@ -270,33 +204,59 @@ class RetrievalTask(Task):
         groups = [batch["file_names"][i] for i in pair_clip.tolist()]
         if model.training:
             return self.criterion(audio[pair_clip], text, groups)
-        loss = self.criterion(audio[pair_clip], text, groups, _batch_generator(groups))
-        self._record(batch, audio, text, float(loss))
-        return loss
+        self._record(batch, audio, text)
+        return self.criterion(audio[pair_clip], text, groups, _batch_generator(groups))
 
-    def _record(self, batch, audio: torch.Tensor, text: torch.Tensor, loss: float) -> None:
+    def _record(self, batch, audio: torch.Tensor, text: torch.Tensor) -> None:
         record = self.record
-        pairs = len(batch["pair_captions"])
-        record.loss_sum += loss * pairs
-        record.pairs += pairs
         record.clip_names.extend(batch["file_names"])
         record.clip_vectors.extend(audio.detach().float().cpu().numpy())
         record.captions.extend(batch["pair_captions"])
         record.caption_vectors.extend(text.detach().float().cpu().numpy())
 
-    def evaluate(self, model: nn.Module, accelerator: Any, epoch: int) -> dict[str, Any]:
-        """Validation R@k / mAP@10 from the validation pass; applies the plateau rule."""
+    def validation_loss(self, model: nn.Module, accelerator: Any, config: LoopConfig) -> float:
+        """The validation loss in fixed batches of `eval_batch_size` clips, in split order.
+
+        The triplet loss draws its impostors inside a batch, so the loss of a data-parallel
+        pass (each process batching its own shard) would depend on the number of processes.
+        Each process embeds its shard; the embeddings are gathered, and the loss is computed
+        on them in the batches a single process would use: the same value for any process
+        count. The gathered embeddings also give `evaluate` its R@k / mAP@10.
+        """
+        self.record.reset()
+        shard_validation_loss(self, model, accelerator, config)  # embeds this shard
         record = self.record
-        totals = torch.tensor([record.loss_sum, record.pairs], dtype=torch.float64)
-        if accelerator is not None and accelerator.num_processes > 1:
-            totals = accelerator.reduce(totals.to(accelerator.device), reduction="sum").cpu()
-        val_loss = float(totals[0] / totals[1]) if totals[1] > 0 else float("nan")
-        metrics: dict[str, Any] = {}
         if accelerator is not None and accelerator.num_processes > 1:
             from aacr_lib.training.distributed import gather_lists
 
             for name in ("clip_names", "clip_vectors", "captions", "caption_vectors"):
                 setattr(record, name, gather_lists(getattr(record, name), accelerator))
+        if not record.clip_names:
+            return float("nan")
+        clip_vectors = dict(zip(record.clip_names, record.clip_vectors, strict=True))
+        caption_vectors = dict(zip(record.captions, record.caption_vectors, strict=True))
+        device = accelerator.device if accelerator is not None else torch.device("cpu")
+        items = self.validation_items
+        total, pairs = 0.0, 0
+        with torch.no_grad():
+            for start in range(0, len(items), config.eval_batch_size):
+                batch_items = items[start : start + config.eval_batch_size]
+                pair_clip = [row for row, item in enumerate(batch_items) for _ in item.captions]
+                captions = [caption for item in batch_items for caption in item.captions]
+                groups = [batch_items[row].file_name for row in pair_clip]
+                audio = torch.from_numpy(np.stack([clip_vectors[i.file_name] for i in batch_items]))
+                text = torch.from_numpy(np.stack([caption_vectors[c] for c in captions]))
+                loss = self.criterion(
+                    audio.to(device)[pair_clip], text.to(device), groups, _batch_generator(groups)
+                )
+                total += float(loss) * len(captions)
+                pairs += len(captions)
+        return total / pairs
+
+    def evaluate(self, model: nn.Module, accelerator: Any, epoch: int) -> dict[str, Any]:
+        """Validation R@k / mAP@10 from the embeddings gathered by `validation_loss`."""
+        record = self.record
+        metrics: dict[str, Any] = {}
         if record.clip_names:
             queries = ranking.Queries.from_items(self.validation_items)
             caption_vectors = dict(zip(record.captions, record.caption_vectors, strict=True))
@@ -307,7 +267,5 @@ class RetrievalTask(Task):
                 self.config.model.score,
             )
             metrics = queries.metrics(rows).metrics
-        if self.schedule is not None:
-            self.schedule.epoch_end(val_loss)
         record.reset()
         return metrics

@@ -22,8 +22,18 @@ class TrainingConfig:
     weight_decay: float = 0.0
     adam_eps: float = 1e-8
     adam_betas: tuple[float, ...] = (0.9, 0.999)
-    schedule: Literal["linear", "constant"] = "linear"
+    # "linear": decay to 0 over the run, stepped per optimiser step (the captioning baseline).
+    # "constant": after the warm-up. "plateau": ReduceLROnPlateau on the validation loss, stepped
+    # once per epoch (the retrieval baseline); it needs a validation set.
+    schedule: Literal["linear", "constant", "plateau"] = "linear"
     warmup_steps: int = 0
+    # ReduceLROnPlateau settings (schedule "plateau"): multiply the rate by `plateau_factor`
+    # after `plateau_patience` epochs whose validation loss is not below the best by more than
+    # `plateau_threshold` (absolute, or relative with threshold_mode "rel").
+    plateau_factor: float = 0.1
+    plateau_patience: int = 5
+    plateau_threshold: float = 0.01
+    plateau_threshold_mode: Literal["abs", "rel"] = "abs"
     max_grad_norm: float = 1.0
     # "bf16"/"fp16": autocast (and a loss scaler for fp16) through accelerate; meant for GPUs.
     # ("fp32" rather than accelerate's "no", which YAML would read as False.)

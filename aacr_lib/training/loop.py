@@ -2,7 +2,8 @@
 
 A task supplies the model, the datasets, a collate function, the loss of a batch and (optionally)
 per-epoch evaluation; the loop does the rest: device placement and data parallelism, bf16/fp16
-autocast, gradient accumulation, gradient-norm clipping, AdamW with linear decay, seeding,
+autocast, gradient accumulation, gradient-norm clipping, AdamW, seeding,
+a linear, constant or plateau (ReduceLROnPlateau) learning-rate schedule,
 per-epoch validation loss and metrics, the best checkpoint by validation loss, early stopping, and
 an epoch checkpoint from which a killed run resumes with the same final result.
 
@@ -62,6 +63,14 @@ class Task:
             return {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
         return type(batch)(v.to(device) if isinstance(v, torch.Tensor) else v for v in batch)
 
+    def validation_loss(self, model: nn.Module, accelerator: Any, config: TrainingConfig) -> float:
+        """Mean loss over the whole validation set, across processes (`validation_loss`).
+
+        Override when a batch's loss depends on which examples share the batch (in-batch
+        negatives), so that the value does not depend on the number of processes.
+        """
+        return validation_loss(self, model, accelerator, config)
+
     def evaluate(self, model: nn.Module, accelerator: Any, epoch: int) -> dict[str, Any]:
         """Per-epoch metrics (e.g. decoded validation captions, scored). Runs on every process;
         `model` is unwrapped. Return the same dict on every process (gather inside)."""
@@ -101,9 +110,48 @@ def _make_optimizer(model: nn.Module, config: TrainingConfig) -> torch.optim.Opt
     )
 
 
+class PlateauSchedule:
+    """ReduceLROnPlateau behind the loop's scheduler interface.
+
+    The loop calls `step()` after every optimiser step (nothing happens: the rule is per
+    epoch) and `epoch_end(val_loss)` once per epoch, before that epoch's checkpoint is written,
+    so a resumed run continues with the same rate, best loss and patience counter.
+    """
+
+    def __init__(self, optimizer, config: TrainingConfig) -> None:
+        self.optimizer = optimizer
+        self.plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer,
+            mode="min",
+            factor=config.plateau_factor,
+            patience=config.plateau_patience,
+            threshold=config.plateau_threshold,
+            threshold_mode=config.plateau_threshold_mode,
+        )
+
+    def step(self) -> None:
+        """Per optimiser step: nothing."""
+
+    def epoch_end(self, val_loss: float) -> None:
+        # an epoch without a validation loss neither counts as progress nor as a plateau
+        if math.isfinite(val_loss):
+            self.plateau.step(val_loss)
+
+    def get_last_lr(self) -> list[float]:
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.plateau.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.plateau.load_state_dict(state)
+
+
 def _make_scheduler(optimizer, config: TrainingConfig, total_steps: int):
     from transformers import get_constant_schedule_with_warmup, get_linear_schedule_with_warmup
 
+    if config.schedule == "plateau":
+        return PlateauSchedule(optimizer, config)
     if config.schedule == "constant":
         return get_constant_schedule_with_warmup(optimizer, config.warmup_steps)
     return get_linear_schedule_with_warmup(optimizer, config.warmup_steps, max(total_steps, 1))
@@ -179,6 +227,13 @@ def fit(
         checkpoint_dir.mkdir(parents=True, exist_ok=True)
     accelerator.wait_for_everyone()
 
+    if config.schedule == "plateau" and not task.validation_dataset:
+        from aacr_lib.errors import ConfigError
+
+        raise ConfigError(
+            'schedule "plateau" steps on the validation loss, but this task has no validation '
+            'set; give it one, or choose schedule "linear" or "constant"'
+        )
     world, rank = accelerator.num_processes, accelerator.process_index
     steps_per_epoch = micro_batches_per_epoch(len(task.train_dataset), world, config)
     updates_per_epoch = math.ceil(steps_per_epoch / config.grad_accumulation)
@@ -244,12 +299,15 @@ def fit(
             bar.set_postfix(loss=f"{loss_sum / loss_count:.3f}")
         bar.close()
         train_loss = _mean_across(accelerator, loss_sum, loss_count)
+        _share_main_buffers(accelerator, raw_model)
         train_seconds = time.perf_counter() - epoch_start
         # The unwrapped model: DDP's forward would synchronise buffers, and evaluation shards
         # may differ in length between processes.
-        val_loss = validation_loss(task, raw_model, accelerator, config)
+        val_loss = task.validation_loss(raw_model, accelerator, config)
         validation_seconds = time.perf_counter() - epoch_start - train_seconds
         metrics = task.evaluate(raw_model, accelerator, epoch)
+        if isinstance(scheduler, PlateauSchedule):
+            scheduler.epoch_end(val_loss)
         improved = not math.isnan(val_loss) and val_loss < best_val
         if improved:
             best_val, best_epoch, patience_used = val_loss, epoch, 0
@@ -355,6 +413,21 @@ def _save_checkpoint(
     if main:
         ckpt.commit(directory, epoch, config.keep_checkpoints)
     accelerator.wait_for_everyone()
+
+
+def _share_main_buffers(accelerator, model: nn.Module) -> None:
+    """Give every process the main process's buffers (e.g. BatchNorm running statistics).
+
+    DDP broadcasts them only at the start of the next training forward, so after an epoch each
+    process holds the statistics of its own last batches. Validation would then mix models, and
+    would not describe the checkpoint, which holds the main process's.
+    """
+    if accelerator.num_processes == 1:
+        return
+    import torch.distributed as dist
+
+    for buffer in model.buffers():
+        dist.broadcast(buffer.data, src=0)
 
 
 def _mean_across(accelerator, total: float, count: int) -> float:

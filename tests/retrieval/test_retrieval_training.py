@@ -18,7 +18,6 @@ from aacr_lib.retrieval.run import (
     read_history,
     train_retrieval,
 )
-from aacr_lib.retrieval.task import PlateauSchedule
 from tests.retrieval.conftest import TOY_OVERRIDES
 
 
@@ -74,20 +73,15 @@ def test_trained_model_embeds_equal_length_clips_independently_of_the_batch(toy_
     assert trained.embed_text(["a low hum drones"]).shape == (1, 300)
 
 
-def test_plateau_schedule_reduces_the_rate_and_survives_a_checkpoint():
-    parameter = torch.nn.Parameter(torch.zeros(1))
-    optimizer = torch.optim.Adam([parameter], lr=1e-3)
-    schedule = PlateauSchedule(optimizer, factor=0.1, patience=1, threshold=0.01)
-    for loss in (1.0, 0.995, 0.99):  # improvements below the 0.01 absolute threshold
-        schedule.step()
-        schedule.epoch_end(loss)
-    assert schedule.get_last_lr() == [pytest.approx(1e-4)]
-    restored = PlateauSchedule(
-        torch.optim.Adam([parameter], lr=1e-4), factor=0.1, patience=1, threshold=0.01
-    )
-    restored.load_state_dict(schedule.state_dict())
-    assert restored.plateau.num_bad_epochs == schedule.plateau.num_bad_epochs
-    assert restored.plateau.best == schedule.plateau.best
+def test_training_uses_the_loops_plateau_schedule():
+    from aacr_lib.retrieval.experiments import resolve_config
+    from aacr_lib.retrieval.task import loop_config
+
+    config = resolve_config("baseline", "paper")
+    loop = loop_config(config)
+    assert loop.schedule == "plateau"
+    assert (loop.plateau_factor, loop.plateau_patience, loop.plateau_threshold) == (0.1, 5, 0.01)
+    assert loop.plateau_threshold_mode == "abs" and loop.max_grad_norm == 0.0
 
 
 def test_collate_expands_clip_examples_into_pairs_and_looks_up_text_vectors():

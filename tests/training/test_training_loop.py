@@ -10,6 +10,7 @@ from accelerate.utils import set_seed
 from torch import nn
 from torch.utils.data import TensorDataset
 
+from aacr_lib.errors import ConfigError
 from aacr_lib.training import Task, TrainingConfig, fit, is_complete
 from aacr_lib.training import checkpoint as ckpt
 from aacr_lib.training.distributed import (
@@ -147,6 +148,42 @@ def test_linear_decay_reaches_zero(tmp_path):
     result = fit(ToyRegression(), _config(epochs=2), tmp_path, progress=False)
     assert result.history[0]["lr"] == pytest.approx(5e-2 / 2)
     assert result.history[-1]["lr"] == pytest.approx(0.0)
+
+
+def test_plateau_schedule_lowers_the_rate_when_validation_stalls_and_resumes_exactly(tmp_path):
+    # The toy loss stalls quickly at this rate: each stalled epoch beyond the patience cuts it.
+    config = _config(
+        epochs=8, lr=0.2, schedule="plateau", plateau_patience=1, plateau_threshold=0.05
+    )
+    full = fit(ToyRegression(), config, tmp_path / "a", progress=False)
+    rates = [epoch["lr"] for epoch in full.history]
+    losses = [epoch["val_loss"] for epoch in full.history]
+    # ReduceLROnPlateau's rule, written out: an epoch counts as bad unless it beats the best
+    # loss by more than the threshold; more bad epochs than the patience cut the rate.
+    expected, rate, best, bad = [], 0.2, float("inf"), 0
+    for loss in losses:
+        if loss < best - 0.05:
+            best, bad = loss, 0
+        else:
+            bad += 1
+        if bad > 1:
+            rate, bad = rate * 0.1, 0
+        expected.append(rate)
+    assert rates == pytest.approx(expected, rel=1e-9)
+    assert rates[-1] < 0.2  # the rule fired at least once
+    first_cut = next(i for i, rate in enumerate(rates) if rate < 0.2)
+
+    fit(ToyRegression(), config, tmp_path / "b", progress=False, stop_after_epochs=first_cut)
+    resumed = fit(ToyRegression(seed=3), config, tmp_path / "b", progress=False)
+    assert [e["lr"] for e in resumed.history] == rates
+    assert [e["val_loss"] for e in resumed.history] == losses
+
+
+def test_plateau_schedule_needs_a_validation_set(tmp_path):
+    task = ToyRegression()
+    task.validation_dataset = None
+    with pytest.raises(ConfigError, match="plateau"):
+        fit(task, _config(schedule="plateau"), tmp_path, progress=False)
 
 
 def test_epoch_order_depends_on_seed_and_epoch_only():
