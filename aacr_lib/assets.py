@@ -76,6 +76,11 @@ def _locate_minilm() -> Path | None:
 
 VGGISH_URL = "https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish-10086976.pth"
 PANNS_RECORD = "https://zenodo.org/record/3987831/files"
+# Zenodo 10.5281/zenodo.6352699: the DCASE 2022 organisers' trained captioning baseline, a
+# `torch.save` of their model's state_dict (report Table 1). No checksum is published beside it.
+DCASE2022_CHECKPOINT_URL = (
+    "https://zenodo.org/records/6352699/files/dcase_baseline_pre_trained.bin?download=1"
+)
 CORENLP_URL = "https://nlp.stanford.edu/software/stanford-corenlp-full-2015-12-09.zip"
 
 ASSETS: dict[str, Asset] = {
@@ -113,6 +118,13 @@ ASSETS: dict[str, Asset] = {
                     None,
                 )
             },
+        ),
+        Asset(
+            "dcase2022_baseline_checkpoint",
+            "DCASE 2022 captioning baseline, organisers' trained weights (Zenodo 6352699)",
+            "report Table 1: the organisers' scores, decoded by our model",
+            "aacr setup dcase2022_baseline_checkpoint",
+            {"dcase_baseline_pre_trained.bin": (DCASE2022_CHECKPOINT_URL, None, None)},
         ),
         Asset(
             "bart_base_tokenizer",

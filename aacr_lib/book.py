@@ -22,7 +22,7 @@ from pathlib import Path
 
 from aacr_lib import __version__
 from aacr_lib.errors import AacrError
-from aacr_lib.profiles import get_profile
+from aacr_lib.profiles import BATCH_ENV, get_profile
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 CACHE_FILE = ".book-cache.json"
@@ -116,6 +116,9 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict, cwd: Path) 
     from papermill.exceptions import PapermillExecutionError
 
     start = time.perf_counter()
+    # The kernel inherits this: progress bars stay off in batch runs (see `BATCH_ENV`).
+    previous = os.environ.get(BATCH_ENV)
+    os.environ[BATCH_ENV] = "1"
     try:
         papermill.execute_notebook(
             str(notebook),
@@ -143,6 +146,11 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict, cwd: Path) 
         return NotebookResult(
             notebook.stem, "failed", time.perf_counter() - start, output, repr(exc), None
         )
+    finally:
+        if previous is None:
+            os.environ.pop(BATCH_ENV, None)
+        else:
+            os.environ[BATCH_ENV] = previous
     return NotebookResult(notebook.stem, "executed", time.perf_counter() - start, output)
 
 

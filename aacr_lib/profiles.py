@@ -35,9 +35,18 @@ PROFILES: dict[str, BookProfile] = {
     ),
 }
 
+# Set by the book runner for its kernels: batch runs print no progress bars (nobody watches them,
+# and they would end up in the rendered book); interactive notebooks show them.
+BATCH_ENV = "AACR_BATCH"
+
 # Tiny data for smoke runs: enough clips for every split and a batch, seconds to build.
 SMOKE_CLIPS = {"development": 8, "validation": 4, "evaluation": 4}
 SMOKE_DURATION = 4.0
+
+
+def batch_run() -> bool:
+    """True inside a kernel started by the book runner."""
+    return os.environ.get(BATCH_ENV, "0") not in ("0", "")
 
 
 def get_profile(name: str) -> BookProfile:
@@ -60,16 +69,35 @@ class NotebookContext:
     smoke: bool
 
     @property
+    def progress(self) -> bool:
+        """Progress bars for long work: on in JupyterLab, off in batch runs (`aacr book`)."""
+        return not batch_run()
+
+    @property
     def dataset_name(self) -> str:
         return "ClothoMix" if self.profile.dataset == "clothomix" or self.smoke else "Clotho v2.1"
 
 
 def ensure_clothomix(directory: Path, smoke: bool = False, progress: bool = True) -> Path:
-    """Build ClothoMix in `directory` unless a complete copy is already there."""
+    """Build ClothoMix in `directory` unless a complete copy is already there.
+
+    Safe when several processes ask at once (an `accelerate launch` of N processes, or two
+    notebooks): one builds under a file lock beside the directory, the others wait for it and
+    then find the complete copy. The captions of the evaluation split are written last, so
+    their presence means "complete", and an interrupted build is simply redone.
+    """
+    from filelock import FileLock
+
     from aacr_lib.data.clothomix import generate_clothomix
 
+    directory = Path(directory)
     marker = directory / "clotho_captions_evaluation.csv"
-    if not marker.is_file():
+    if marker.is_file():
+        return directory
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(directory.parent / f".{directory.name}.lock")):
+        if marker.is_file():
+            return directory  # built by another process while this one waited
         if smoke:
             generate_clothomix(
                 directory, seed=0, clips=SMOKE_CLIPS, duration=SMOKE_DURATION, progress=False
@@ -78,6 +106,17 @@ def ensure_clothomix(directory: Path, smoke: bool = False, progress: bool = True
             print(f"ClothoMix not found in {directory}: building it (about a minute)…")
             generate_clothomix(directory, seed=0, progress=progress)
     return directory
+
+
+def training_data_dir(
+    dataset: str, data_dir: str | os.PathLike | None = None, progress: bool = True
+) -> Path | None:
+    """The data directory for `aacr train`: ClothoMix is built when missing (offline, about a
+    minute) rather than failing; other datasets are left to the task to find or report."""
+    if dataset != "clothomix":
+        return Path(data_dir) if data_dir else None
+    directory = Path(data_dir) if data_dir else dataset_dir("clothomix")
+    return ensure_clothomix(directory, progress=progress)
 
 
 def notebook_context(
@@ -94,7 +133,7 @@ def notebook_context(
         # Smoke runs never touch real data: a tiny ClothoMix, shared by all notebooks of a run.
         data_dir = ensure_clothomix(runs / "_smoke" / "clothomix", smoke=True)
     elif book_profile.dataset == "clothomix":
-        data_dir = ensure_clothomix(dataset_dir("clothomix", data_root))
+        data_dir = ensure_clothomix(dataset_dir("clothomix", data_root), progress=not batch_run())
     else:
         data_dir = dataset_dir(book_profile.dataset, data_root)
         if not (data_dir / "clotho_captions_development.csv").is_file():

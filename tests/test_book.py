@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -41,6 +43,7 @@ def tiny_book(tmp_path):
     write_notebook(
         tmp_path / "notebooks" / "01_first.ipynb",
         "from pathlib import Path\nPath('first.txt').write_text(profile + str(smoke))",
+        "import os\nPath('batch.txt').write_text(os.environ.get('AACR_BATCH', 'unset'))",
         "print('the answer is', 6 * 7)",
         title="First",
     )
@@ -68,6 +71,9 @@ def test_execute_reports_failing_cell_runs_the_rest_and_caches(tiny_book):
     assert broken.failing_cell == 3 and "planted failure" in broken.error
     # parameters were injected and the notebook ran in the project root
     assert (tiny_book / "first.txt").read_text() == "demoTrue"
+    # kernels know they run in batch (no progress bars); the caller's environment is restored
+    assert (tiny_book / "batch.txt").read_text() == "1"
+    assert "AACR_BATCH" not in os.environ
     executed = nbformat.read(tiny_book / "_build" / "executed" / "01_first.ipynb", as_version=4)
     assert any("the answer is 42" in str(cell.get("outputs")) for cell in executed.cells)
 

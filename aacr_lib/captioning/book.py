@@ -22,7 +22,7 @@ def experiment_profile(context: Any) -> str:
 
 
 def run_experiment(
-    context: Any, experiment: str, overrides: list[str] | None = None, progress: bool = False
+    context: Any, experiment: str, overrides: list[str] | None = None, progress: bool | None = None
 ) -> RunDir:
     """Train (or reopen) `experiment` at the notebook's profile; returns the finished run."""
     from aacr_lib.captioning.task import train_captioning
@@ -34,7 +34,7 @@ def run_experiment(
         data_dir=context.data_dir,
         runs_root=context.runs_root,
         device=context.device,
-        progress=progress,
+        progress=context.progress if progress is None else progress,
     )
 
 

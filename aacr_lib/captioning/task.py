@@ -38,6 +38,8 @@ from aacr_lib.captioning.tokenizer import (
     special_tokens_of,
 )
 from aacr_lib.config import parse_overrides
+from aacr_lib.evaluation.captioning import resolve_metrics
+from aacr_lib.evaluation.functional.meteor import prestart_shared_meteor
 from aacr_lib.models.captioning.model import AudioCaptioningModel, build_model, caption_loss
 from aacr_lib.paths import dataset_dir
 from aacr_lib.runs import RunDir, check_same_data, create_run, data_fingerprint, run_name
@@ -177,6 +179,9 @@ def train_captioning(
         )
     accelerator.wait_for_everyone()
     run = RunDir(path)
+    if main and "meteor" in resolve_metrics(config.evaluation.metrics):
+        # the JVM loads its paraphrase table while the model trains
+        prestart_shared_meteor()
 
     # Feature caches are built by the main process; the others open them afterwards.
     if main:

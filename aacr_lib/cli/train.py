@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from pathlib import Path
 
 TASKS = ("captioning", "retrieval")
 
@@ -98,17 +97,9 @@ def _train(args: argparse.Namespace) -> int:
         print(dump_yaml(config), end="")
         return 0
     from aacr_lib.captioning.task import train_captioning
+    from aacr_lib.profiles import training_data_dir
 
-    data_dir = args.data_dir
-    if config.data.dataset == "clothomix":
-        # The demo data is built offline in about a minute; do it rather than fail.
-        from aacr_lib.paths import dataset_dir
-        from aacr_lib.profiles import ensure_clothomix
-
-        data_dir = ensure_clothomix(
-            Path(data_dir) if data_dir else dataset_dir("clothomix"),
-            progress=not args.no_progress,
-        )
+    data_dir = training_data_dir(config.data.dataset, args.data_dir, not args.no_progress)
     run = train_captioning(
         args.experiment,
         args.profile,

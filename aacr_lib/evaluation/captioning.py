@@ -6,13 +6,15 @@ SPIDEr = (CIDEr-D + SPICE) / 2, each as a corpus score and per clip. The engines
 `pycocoevalcap`; see `functional/` for each metric.
 
 Speed: one tokenizer JVM for candidates and references together, and the METEOR JVM is started
-first so that it loads its paraphrase table while the tokenizer and the Python metrics run.
+first so that it loads its paraphrase table while the tokenizer and the Python metrics run;
+by default it is then kept for the next call in this process (`reuse_meteor`).
 When Stanford CoreNLP 3.6.0 is missing, SPICE and SPIDEr are `None` with the reason in
 `unavailable`; every other metric is still computed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -28,6 +30,7 @@ from aacr_lib.evaluation.functional.meteor import (
     aggregable_stats,
     meteor_from_stats,
     parse_stats,
+    shared_meteor,
 )
 from aacr_lib.evaluation.functional.rouge_l import rouge_l
 from aacr_lib.evaluation.functional.spice import SpiceError, spice, spice_unavailable_reason
@@ -185,16 +188,21 @@ def _score_systems(
     timings: dict[str, float],
     java_used: dict[str, str],
     unavailable: dict[str, str],
+    reuse_meteor: bool = True,
 ) -> tuple[list[_SystemScores], list[list[str]], list[list[str]]]:
     """Score one or more candidate sets against the same references (shared JVMs)."""
     start = time.perf_counter()
     meteor_process = None
-    if "meteor" in metrics:
-        # started first: the JVM loads its paraphrase table while the rest runs
-        meteor_java = find_java(METEOR_JAVA)
-        java_used["meteor"] = meteor_java.describe()
-        meteor_process = MeteorProcess(meteor_java)
-    try:
+    with contextlib.ExitStack() as stack:
+        if "meteor" in metrics:
+            # started first: the JVM loads its paraphrase table while the rest runs
+            meteor_java = find_java(METEOR_JAVA)
+            java_used["meteor"] = meteor_java.describe()
+            if reuse_meteor:
+                meteor_process = stack.enter_context(shared_meteor(meteor_java))
+            else:
+                meteor_process = stack.enter_context(MeteorProcess(meteor_java))
+            reused = meteor_process.ready_seconds is not None
         tokenizer_java = find_java(TOKENIZER_JAVA)
         java_used["tokenizer"] = tokenizer_java.describe()
         t0 = time.perf_counter()
@@ -237,10 +245,8 @@ def _score_systems(
                 system.statistics["meteor"] = _meteor_statistic(stats)
                 system.meteor_stats = stats
             timings["meteor_wait"] = time.perf_counter() - t0
-            timings["meteor_jvm_ready"] = meteor_process.ready_seconds or 0.0
-    finally:
-        if meteor_process is not None:
-            meteor_process.close()
+            # a reused JVM was ready before this call started
+            timings["meteor_jvm_ready"] = 0.0 if reused else meteor_process.ready_seconds or 0.0
 
     if "spice" in metrics or "spider" in metrics:
         reason = spice_unavailable_reason(spice_root)
@@ -294,6 +300,7 @@ def evaluate_captions(
     confidence: float = bs.DEFAULT_CONFIDENCE,
     seed: int = bs.DEFAULT_SEED,
     spice_root: str | os.PathLike | None = None,
+    reuse_meteor: bool = True,
 ) -> CaptioningResult:
     """Score predicted captions against references (any number >= 1 per clip).
 
@@ -301,6 +308,8 @@ def evaluate_captions(
     `references`: file name -> reference captions. `metrics`: names from `CAPTION_METRICS`
     (default: all). `ci=True` adds percentile bootstrap intervals over clips.
     `spice_root`: the cache root where `aacr setup spice` put CoreNLP (default `AACR_CACHE`).
+    `reuse_meteor`: keep this process's METEOR JVM for the next call (`False`: a fresh JVM,
+    stopped on return).
     """
     chosen = resolve_metrics(metrics)
     names, candidates, refs = _normalise_inputs(predictions, references)
@@ -308,7 +317,7 @@ def evaluate_captions(
     java_used: dict[str, str] = {}
     unavailable: dict[str, str] = {}
     systems, tokenized_sets, tokenized_refs = _score_systems(
-        [candidates], refs, chosen, spice_root, timings, java_used, unavailable
+        [candidates], refs, chosen, spice_root, timings, java_used, unavailable, reuse_meteor
     )
     system = systems[0]
     result = CaptioningResult(
@@ -391,6 +400,7 @@ def compare_captions(
     confidence: float = bs.DEFAULT_CONFIDENCE,
     seed: int = bs.DEFAULT_SEED,
     spice_root: str | os.PathLike | None = None,
+    reuse_meteor: bool = True,
 ) -> CaptioningComparison:
     """Paired bootstrap test of A against B on every metric (same clips, same references)."""
     chosen = resolve_metrics(metrics)
@@ -401,7 +411,14 @@ def compare_captions(
     java_used: dict[str, str] = {}
     unavailable: dict[str, str] = {}
     systems, tokenized_sets, tokenized_refs = _score_systems(
-        [candidates_a, candidates_b], refs, chosen, spice_root, timings, java_used, unavailable
+        [candidates_a, candidates_b],
+        refs,
+        chosen,
+        spice_root,
+        timings,
+        java_used,
+        unavailable,
+        reuse_meteor,
     )
     ref_vocab = vocabulary_size(r for rs in tokenized_refs for r in rs)
     results = []

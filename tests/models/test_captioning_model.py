@@ -214,5 +214,41 @@ def test_organisers_checkpoint_keys_map_onto_our_model(tmp_path):
 
 
 def test_organisers_checkpoint_missing_is_a_clear_error(tmp_path):
-    with pytest.raises(PretrainedUnavailable, match="zenodo"):
+    with pytest.raises(PretrainedUnavailable, match="zenodo") as caught:
         load_organisers_checkpoint(root=tmp_path)
+    assert "aacr setup dcase2022_baseline_checkpoint" in str(caught.value)
+
+
+def test_organisers_checkpoint_file_in_the_asset_cache_loads_at_paper_size(tmp_path):
+    # A file laid out like theirs: torch.save(BARTAAC.state_dict()), paper size, bart-base vocab.
+    from aacr_lib import assets
+    from aacr_lib.models.captioning.model import BART_BASE_VOCAB_SIZE
+    from aacr_lib.models.captioning.pretrained import organisers_checkpoint_path
+
+    torch.manual_seed(0)
+    ours = build_model(CaptioningModelConfig(), BART_BASE_VOCAB_SIZE)
+    theirs = {
+        ("audio_adapt." + k[8:] if k.startswith("adapter.") else "bart_lm." + k[5:]): v
+        for k, v in ours.state_dict().items()
+        if not k.endswith("final_logits_bias")  # older transformers saved no such buffer
+    }
+    path = organisers_checkpoint_path(tmp_path)
+    assert not assets.get("dcase2022_baseline_checkpoint").path(tmp_path)
+    path.parent.mkdir(parents=True)
+    torch.save(theirs, path)
+    del theirs
+    assert assets.get("dcase2022_baseline_checkpoint").path(tmp_path) == path.parent
+    loaded = load_organisers_checkpoint(root=tmp_path)
+    for name in (
+        "adapter.0.weight",
+        "bart.model.decoder.layers.5.fc2.weight",
+        "bart.lm_head.weight",
+    ):
+        assert torch.equal(loaded.state_dict()[name], ours.state_dict()[name])
+
+
+def test_organisers_checkpoint_with_another_layout_names_the_keys(tmp_path):
+    path = tmp_path / "not_theirs.bin"
+    torch.save({"encoder.weight": torch.zeros(2, 2)}, path)
+    with pytest.raises(PretrainedUnavailable, match="unexpected layout.*encoder.weight"):
+        load_organisers_checkpoint(path)

@@ -9,14 +9,21 @@ seconds when it starts, so `MeteorProcess` can be started early and scored later
 `MeteorScorer.computeMetrics` and `MeteorStats.addStats`, English ranking parameters). The
 reported numbers always come from the JVM; the Python formula serves the bootstrap, which needs
 the corpus score of thousands of resampled corpora.
+
+`shared_meteor` keeps one JVM per Python process and Java runtime alive between calls: a
+notebook or training run that scores many systems pays the paraphrase-table load (about ten
+seconds) once instead of once per call. The JVM holds no state between `SCORE`/`EVAL` batches,
+so reusing it gives the same numbers as a fresh one.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -119,6 +126,9 @@ class MeteorProcess:
             raise MeteorError(f"METEOR answered a non-number: {exc}") from exc
         return corpus, per_clip, stats
 
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
     def close(self) -> None:
         if self._process.poll() is None:
             try:
@@ -134,6 +144,64 @@ class MeteorProcess:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+_shared: dict[str, MeteorProcess] = {}
+_shared_lock = threading.Lock()
+
+
+def close_shared_meteor() -> None:
+    """Stop the JVMs kept by `shared_meteor` (also run at interpreter exit)."""
+    with _shared_lock:
+        for process in _shared.values():
+            process.close()
+        _shared.clear()
+
+
+atexit.register(close_shared_meteor)
+
+
+def _running_shared(java: JavaRuntime) -> MeteorProcess:
+    """The live shared JVM for `java`, started when missing or dead (hold `_shared_lock`)."""
+    key = str(java.executable)
+    process = _shared.get(key)
+    if process is None or not process.alive():
+        process = _shared[key] = MeteorProcess(java)
+    return process
+
+
+def prestart_shared_meteor(java: JavaRuntime | None = None) -> None:
+    """Start this process's shared METEOR JVM now and return at once.
+
+    It loads its paraphrase table while the caller works (a training run scored with METEOR
+    at the end), so the first evaluation does not wait for it. Without Java nothing happens
+    here; the evaluation itself reports the problem.
+    """
+    try:
+        java = java or find_java(METEOR_JAVA)
+        with _shared_lock:
+            _running_shared(java)
+    except (AacrError, OSError):
+        return
+
+
+@contextlib.contextmanager
+def shared_meteor(java: JavaRuntime | None = None) -> Iterator[MeteorProcess]:
+    """This process's long-lived METEOR JVM for `java`, started on first use.
+
+    One caller at a time holds it (a lock). A JVM that died, or failed while in use, is dropped,
+    and the next call starts a fresh one.
+    """
+    java = java or find_java(METEOR_JAVA)
+    key = str(java.executable)
+    with _shared_lock:
+        process = _running_shared(java)
+        try:
+            yield process
+        except BaseException:
+            process.close()
+            _shared.pop(key, None)
+            raise
 
 
 def meteor(

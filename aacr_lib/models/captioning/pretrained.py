@@ -18,21 +18,20 @@ from pathlib import Path
 
 import torch
 
+from aacr_lib import assets
 from aacr_lib.errors import PretrainedUnavailable
 from aacr_lib.models.captioning.config import CaptioningModelConfig
 from aacr_lib.models.captioning.model import (
     BART_BASE_VOCAB_SIZE,
     AudioCaptioningModel,
 )
-from aacr_lib.paths import cache_root
 
 BART_BASE = "facebook/bart-base"
 HUB_HOST = "huggingface.co"
 
-ORGANISERS_RECORD = "https://zenodo.org/record/6352699"
-ORGANISERS_FILE = "dcase_baseline_pre_trained.bin"
-ORGANISERS_URL = f"{ORGANISERS_RECORD}/files/{ORGANISERS_FILE}?download=1"
 ORGANISERS_ASSET = "dcase2022_baseline_checkpoint"
+ORGANISERS_FILE = "dcase_baseline_pre_trained.bin"
+ORGANISERS_URL = assets.DCASE2022_CHECKPOINT_URL
 
 
 def hub_reachable(host: str = HUB_HOST, timeout: float = 3.0) -> bool:
@@ -95,25 +94,26 @@ def load_pretrained_bart(model: AudioCaptioningModel, name: str = BART_BASE) -> 
 
 def organisers_checkpoint_path(root: str | os.PathLike | None = None) -> Path:
     """Where the organisers' checkpoint is kept: `{cache}/dcase2022_baseline_checkpoint/...`."""
-    return cache_root(root) / ORGANISERS_ASSET / ORGANISERS_FILE
+    return assets.get(ORGANISERS_ASSET).directory(root) / ORGANISERS_FILE
 
 
 def fetch_organisers_checkpoint(
     root: str | os.PathLike | None = None, progress: bool = True
 ) -> Path:
-    """Download the organisers' checkpoint from Zenodo (needs the network)."""
-    from aacr_lib.download import DownloadError, download_file
+    """Download the organisers' checkpoint from Zenodo (needs the network; `aacr setup`)."""
+    from aacr_lib.download import DownloadError
 
-    path = organisers_checkpoint_path(root)
     try:
-        return download_file(ORGANISERS_URL, path, progress=progress)
+        assets.fetch(ORGANISERS_ASSET, root, progress=progress)
     except DownloadError as exc:
+        path = organisers_checkpoint_path(root)
         raise PretrainedUnavailable(
             "DCASE 2022 baseline trained checkpoint",
             str(path),
             f"download {ORGANISERS_URL} to {path} (Zenodo 10.5281/zenodo.6352699)",
             str(exc),
         ) from exc
+    return organisers_checkpoint_path(root)
 
 
 def map_organisers_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -142,8 +142,7 @@ def load_organisers_checkpoint(
         raise PretrainedUnavailable(
             "DCASE 2022 baseline trained checkpoint",
             str(path),
-            'online: python -c "from aacr_lib.models.captioning.pretrained import '
-            f'fetch_organisers_checkpoint as f; f()" (or download {ORGANISERS_URL} to {path})',
+            f"online: aacr setup {ORGANISERS_ASSET} (or download {ORGANISERS_URL} to {path})",
         )
     state = torch.load(path, map_location="cpu", weights_only=True)
     model = AudioCaptioningModel(CaptioningModelConfig(), BART_BASE_VOCAB_SIZE)
