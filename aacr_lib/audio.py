@@ -1,4 +1,4 @@
-"""Reading audio: any format libsndfile reads (wav, flac, ogg, mp3), any rate, any channels.
+"""Reading audio: any format libsndfile reads (wav, flac, ogg/oga/opus, mp3), any rate and channels.
 
 Everything downstream works on float32 mono arrays at a known sample rate; resampling and
 down-mixing happen here and nowhere else.
@@ -14,7 +14,7 @@ import numpy as np
 
 from aacr_lib.errors import DataError
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif")
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif")
 
 
 @dataclass(frozen=True)

@@ -91,9 +91,14 @@ def training_comparison(config, args, device) -> dict:
         ours_step(model, optimizer, batch, no_autocast)
         bare_step(model, optimizer, batch, no_autocast)
     ours, bare = [], []
-    for _ in range(args.steps):  # interleaved, so that load changes hit both alike
-        ours.append(timed(lambda: ours_step(model, optimizer, batch, no_autocast), device))
-        bare.append(timed(lambda: bare_step(model, optimizer, batch, no_autocast), device))
+    for step in range(args.steps):
+        # interleaved, so that load changes hit both alike, and in alternating order
+        pair = [
+            (ours, lambda: ours_step(model, optimizer, batch, no_autocast)),
+            (bare, lambda: bare_step(model, optimizer, batch, no_autocast)),
+        ]
+        for times, run in pair if step % 2 == 0 else pair[::-1]:
+            times.append(timed(run, device))
     ours_rate, bare_rate = 1 / statistics.median(ours), 1 / statistics.median(bare)
     return {
         "parameters": model.num_parameters(),

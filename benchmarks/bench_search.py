@@ -207,7 +207,10 @@ def main() -> None:
     rows = []
     for n in sizes:
         print(f"… {n:,} vectors", flush=True)
-        rows.extend(run_size(n, args))
+        size_rows = run_size(n, args)
+        print_rows(size_rows)  # as each size finishes: the 1M one takes a while on 2 cores
+        print(flush=True)
+        rows.extend(size_rows)
     print(f"\n{DIM}-d random unit vectors, top {K}, {args.queries} queries per batch\n")
     print_rows(rows)
 

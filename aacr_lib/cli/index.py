@@ -1,9 +1,9 @@
 """`aacr index build AUDIO_DIR --run RUN_DIR --out INDEX`: embed a folder of recordings for search.
 
-Every audio file under AUDIO_DIR (wav, flac, ogg, mp3, aiff; any sample rate or channel count)
-is embedded with the run's audio encoder into a FAISS index with a manifest. Running it again
-embeds only new or changed files and drops files that are gone; unreadable files are reported
-and skipped. `aacr index info INDEX` describes an index.
+Every audio file under AUDIO_DIR (wav, flac, ogg/oga/opus, mp3, aiff; any sample rate or
+channel count) is embedded with the run's audio encoder into a FAISS index with a manifest.
+Running it again embeds only new or changed files and drops files that are gone; unreadable
+files are reported and skipped. `aacr index info INDEX` describes an index.
 """
 
 from __future__ import annotations

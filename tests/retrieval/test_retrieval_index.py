@@ -35,6 +35,9 @@ def recordings(tmp_path):
     write(folder / "hum.wav", "low", 1.0, 22_050, channels=2)
     write(folder / "sub" / "whistle.flac", "high", 1.5, 16_000)
     write(folder / "noise.ogg", "noise", 1.0, 48_000, format="OGG", subtype="VORBIS")
+    # Ogg under its other common names: Vorbis as .oga (desktop sound themes), Opus as .opus
+    write(folder / "chime.oga", "pulse", 1.0, 44_100, format="OGG", subtype="VORBIS")
+    write(folder / "siren.opus", "sweep", 1.0, 48_000, format="OGG", subtype="OPUS")
     (folder / "broken.wav").write_bytes(b"RIFF....WAVEfmt not really audio")
     write(folder / "blip.wav", "clicks", 0.03, 44_100)  # shorter than the encoder's input
     sf.write(folder / "empty.wav", np.zeros(0, dtype=np.float32), 16_000)
@@ -46,20 +49,20 @@ def test_build_skips_bad_files_and_updates_only_new_or_changed_ones(toy_run, rec
     out = tmp_path / "index"
     report = build_index(recordings, toy_run.path, out, progress=False)
     names = sorted(os.path.basename(p) for p in report.added)
-    assert names == ["blip.wav", "hum.wav", "noise.ogg", "whistle.flac"]
+    assert names == ["blip.wav", "chime.oga", "hum.wav", "noise.ogg", "siren.opus", "whistle.flac"]
     reasons = {os.path.basename(s["path"]): s["reason"] for s in report.skipped}
     assert set(reasons) == {"broken.wav", "empty.wav"}
     assert "decode" in reasons["broken.wav"] and "no samples" in reasons["empty.wav"]
     manifest = read_manifest(out)
-    assert len(manifest["entries"]) == 4 and manifest["index"]["kind"] == "flat"
+    assert len(manifest["entries"]) == 6 and manifest["index"]["kind"] == "flat"
 
     write(recordings / "sweep.wav", "sweep", 1.0, 44_100)
     write(recordings / "hum.wav", "pulse", 1.0, 8_000)  # changed: another size
     (recordings / "noise.ogg").unlink()
     again = build_index(recordings, toy_run.path, out, progress=False)
     assert sorted(os.path.basename(p) for p in again.added) == ["hum.wav", "sweep.wav"]
-    assert again.kept == 2 and [os.path.basename(p) for p in again.removed] == ["noise.ogg"]
-    assert again.total == 4 and "2 embedded now, 2 unchanged" in again.summary()
+    assert again.kept == 4 and [os.path.basename(p) for p in again.removed] == ["noise.ogg"]
+    assert again.total == 6 and "2 embedded now, 4 unchanged" in again.summary()
 
 
 def test_search_order_is_the_exact_score_order(toy_run, recordings, tmp_path):
@@ -70,7 +73,7 @@ def test_search_order_is_the_exact_score_order(toy_run, recordings, tmp_path):
     query = "a high pitched whistle sounds"
     expected = vectors @ index.trained.embed_text([query])[0]
     hits = index.search(query, k=10)
-    assert len(hits) == 4 and [h.rank for h in hits] == [1, 2, 3, 4]
+    assert len(hits) == 6 and [h.rank for h in hits] == [1, 2, 3, 4, 5, 6]
     assert [h.score for h in hits] == pytest.approx(sorted(expected, reverse=True), rel=1e-5)
     paths = [e["path"] for e in index.entries]
     assert [h.path for h in hits] == [paths[i] for i in np.argsort(-expected, kind="stable")]
@@ -97,7 +100,7 @@ def test_cli_build_and_search(toy_run, recordings, tmp_path, capsys):
         + ["--type", "hnsw", "--no-progress"]
     )
     assert args.handler(args) == 0
-    assert "4 embedded now" in capsys.readouterr().out
+    assert "6 embedded now" in capsys.readouterr().out
     args = parser.parse_args(["search", "a", "low", "hum", "--index", str(out), "-k", "2"])
     assert args.handler(args) == 0
     lines = capsys.readouterr().out.strip().splitlines()
