@@ -10,6 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 TASKS = ("captioning", "retrieval")
 
@@ -64,43 +67,44 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     train.add_argument("task", choices=TASKS, help="which task")
     add_train_arguments(train)
-    train.set_defaults(handler=_train)
+    train.set_defaults(handler=train_from_args)
     train.__class__ = _TrailingOverridesParser
 
 
-def _list() -> None:
+@dataclass(frozen=True)
+class TrainingTask:
+    """What `aacr train TASK` needs of a task; the handler itself is the same for every task."""
+
+    listing: Callable[[], str]  # experiments and profiles, for --list
+    resolve_config: Callable[..., Any]  # (experiment, profile, overrides) -> config
+    train: Callable[..., Any]  # (args, config, overrides, data_dir) -> RunDir
+    report: Callable[[dict], str]  # a finished run's metrics, for the terminal
+
+
+def _captioning_listing() -> str:
     from aacr_lib.captioning.experiments import EXPERIMENTS, PROFILE_DESCRIPTIONS
 
-    print("experiments:")
+    lines = ["experiments:"]
     for experiment in EXPERIMENTS.values():
         table = f" (report Table {experiment.report_table})" if experiment.report_table else ""
-        print(f"  {experiment.name:<18} {experiment.title}{table}: {experiment.description}")
-    print("profiles:")
-    for name, text in PROFILE_DESCRIPTIONS.items():
-        print(f"  {name:<18} {text}")
+        lines.append(f"  {experiment.name:<18} {experiment.title}{table}: {experiment.description}")
+    lines.append("profiles:")
+    lines.extend(f"  {name:<18} {text}" for name, text in PROFILE_DESCRIPTIONS.items())
+    return "\n".join(lines)
 
 
-def _train(args: argparse.Namespace) -> int:
-    if args.task == "retrieval":
-        from aacr_lib.retrieval.cli import train_from_args
+def _captioning_report(metrics: dict) -> str:
+    shown = {k: v for k, v in metrics.items() if k != "unavailable"}
+    lines = [json.dumps(shown, indent=2)]
+    for name, reason in metrics.get("unavailable", {}).items():
+        lines.append(f"{name}: unavailable ({reason})")
+    return "\n".join(lines)
 
-        return train_from_args(args)
-    if args.list:
-        _list()
-        return 0
-    from aacr_lib.captioning.experiments import resolve_config
-    from aacr_lib.config import dump_yaml, parse_overrides
 
-    overrides = parse_overrides(args.overrides)
-    config = resolve_config(args.experiment, args.profile, overrides)
-    if args.print_config:
-        print(dump_yaml(config), end="")
-        return 0
+def _train_captioning(args: argparse.Namespace, config, overrides, data_dir):
     from aacr_lib.captioning.task import train_captioning
-    from aacr_lib.profiles import training_data_dir
 
-    data_dir = training_data_dir(config.data.dataset, args.data_dir, not args.no_progress)
-    run = train_captioning(
+    return train_captioning(
         args.experiment,
         args.profile,
         overrides,
@@ -109,12 +113,55 @@ def _train(args: argparse.Namespace) -> int:
         device=args.device,
         progress=not args.no_progress,
     )
+
+
+def _train_retrieval(args: argparse.Namespace, config, overrides, data_dir):
+    from aacr_lib.retrieval.run import run_config
+
+    return run_config(
+        config,
+        args.experiment,
+        args.profile,
+        data_dir=data_dir,
+        runs_root=args.runs_root,
+        device=args.device,
+        progress=not args.no_progress,
+    )
+
+
+def training_task(name: str) -> TrainingTask:
+    """The `aacr train` entry of a task (imports stay lazy: `aacr --help` loads no torch)."""
+    if name == "captioning":
+        from aacr_lib.captioning.experiments import resolve_config
+
+        return TrainingTask(
+            _captioning_listing, resolve_config, _train_captioning, _captioning_report
+        )
+    from aacr_lib.retrieval.cli import format_metrics, list_experiments
+    from aacr_lib.retrieval.experiments import resolve_config
+
+    return TrainingTask(list_experiments, resolve_config, _train_retrieval, format_metrics)
+
+
+def train_from_args(args: argparse.Namespace) -> int:
+    """The handler of `aacr train TASK …` for every task."""
+    task = training_task(args.task)
+    if args.list:
+        print(task.listing())
+        return 0
+    from aacr_lib.config import dump_yaml, parse_overrides
+
+    overrides = parse_overrides(args.overrides)
+    config = task.resolve_config(args.experiment, args.profile, overrides)
+    if args.print_config:
+        print(dump_yaml(config), end="")
+        return 0
+    from aacr_lib.profiles import training_data_dir
+
+    data_dir = training_data_dir(config.data.dataset, args.data_dir, not args.no_progress)
+    run = task.train(args, config, overrides, data_dir)
     if not run.complete or int(os.environ.get("RANK", "0")) != 0:
         return 0  # stopped on request, or not the main process of a data-parallel launch
-    metrics = run.metrics()
     print(f"run: {run.path}")
-    shown = {k: v for k, v in metrics.items() if k != "unavailable"}
-    print(json.dumps(shown, indent=2))
-    for name, reason in metrics.get("unavailable", {}).items():
-        print(f"{name}: unavailable ({reason})")
+    print(task.report(run.metrics()))
     return 0

@@ -1,8 +1,8 @@
 """`aacr train retrieval --experiment NAME [--profile demo|paper|smoke] [KEY=VALUE ...]`.
 
-`add_train_parser(train_subparsers)` adds the `retrieval` parser to the `aacr train` group;
-`train_from_args(args)` is its handler, and works as well with the flat `aacr train TASK ...`
-parser (it reads the same argument names). Rerunning the same command reopens the same run
+`add_train_parser(train_subparsers)` adds a `retrieval` parser with the options of `aacr train`
+(handled by `aacr_lib.cli.train.train_from_args`); `list_experiments` and `format_metrics` are
+what `aacr train retrieval --list` and a finished run print. Rerunning the same command reopens the same run
 (named by the config's hash): an interrupted run resumes from its last epoch checkpoint, a
 finished one is reported without training again.
 """
@@ -10,7 +10,6 @@ finished one is reported without training again.
 from __future__ import annotations
 
 import argparse
-import os
 
 
 def add_train_parser(train_subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -21,10 +20,10 @@ def add_train_parser(train_subparsers: argparse._SubParsersAction) -> argparse.A
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from aacr_lib.cli.train import add_train_arguments
+    from aacr_lib.cli.train import add_train_arguments, train_from_args
 
     add_train_arguments(parser)
-    parser.set_defaults(handler=train_from_args)
+    parser.set_defaults(handler=train_from_args, task="retrieval")
     return parser
 
 
@@ -53,35 +52,3 @@ def format_metrics(metrics: dict) -> str:
     if metrics.get("chance_r10") is not None:
         lines.append(f"chance R@10 = 10 / clips = {metrics['chance_r10']:.4f}")
     return "\n".join(lines)
-
-
-def train_from_args(args: argparse.Namespace) -> int:
-    if args.list:
-        print(list_experiments())
-        return 0
-    from aacr_lib.config import dump_yaml, parse_overrides
-    from aacr_lib.retrieval.experiments import resolve_config
-
-    overrides = parse_overrides(args.overrides)
-    config = resolve_config(args.experiment, args.profile, overrides)
-    if args.print_config:
-        print(dump_yaml(config), end="")
-        return 0
-    from aacr_lib.profiles import training_data_dir
-    from aacr_lib.retrieval.run import run_config
-
-    data_dir = training_data_dir(config.data.dataset, args.data_dir, not args.no_progress)
-    run = run_config(
-        config,
-        args.experiment,
-        args.profile,
-        data_dir=data_dir,
-        runs_root=args.runs_root,
-        device=args.device,
-        progress=not args.no_progress,
-    )
-    if not run.complete or int(os.environ.get("RANK", "0")) != 0:
-        return 0  # a non-main process of a data-parallel launch
-    print(f"run: {run.path}")
-    print(format_metrics(run.metrics()))
-    return 0
