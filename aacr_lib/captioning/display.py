@@ -14,19 +14,10 @@ from typing import Any
 import pandas as pd
 
 from aacr_lib.captioning.report_tables import METRICS, ReportTable, report_table
+from aacr_lib.evaluation.captioning import METRIC_TITLES
 from aacr_lib.runs import RunDir
 
-TITLES = {
-    "bleu_1": "BLEU-1",
-    "bleu_2": "BLEU-2",
-    "bleu_3": "BLEU-3",
-    "bleu_4": "BLEU-4",
-    "meteor": "METEOR",
-    "rouge_l": "ROUGE-L",
-    "cider_d": "CIDEr-D",
-    "spice": "SPICE",
-    "spider": "SPIDEr",
-}
+TITLES = METRIC_TITLES
 
 
 def history(run: RunDir) -> list[dict[str, Any]]:

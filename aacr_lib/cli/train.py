@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,16 +81,23 @@ class TrainingTask:
     report: Callable[[dict], str]  # a finished run's metrics, for the terminal
 
 
+def experiment_listing(experiments: Iterable[tuple[str, str]], profiles: Mapping[str, str]) -> str:
+    """`--list`: one `name  text` line per experiment, then per profile, in aligned columns."""
+    experiments = list(experiments)
+    width = max(len(name) for name in [*(n for n, _ in experiments), *profiles]) + 2
+    lines = ["experiments:", *(f"  {name:<{width}}{text}" for name, text in experiments)]
+    lines += ["profiles:", *(f"  {name:<{width}}{text}" for name, text in profiles.items())]
+    return "\n".join(lines)
+
+
 def _captioning_listing() -> str:
     from aacr_lib.captioning.experiments import EXPERIMENTS, PROFILE_DESCRIPTIONS
 
-    lines = ["experiments:"]
+    rows = []
     for experiment in EXPERIMENTS.values():
         table = f" (report Table {experiment.report_table})" if experiment.report_table else ""
-        lines.append(f"  {experiment.name:<18} {experiment.title}{table}: {experiment.description}")
-    lines.append("profiles:")
-    lines.extend(f"  {name:<18} {text}" for name, text in PROFILE_DESCRIPTIONS.items())
-    return "\n".join(lines)
+        rows.append((experiment.name, f"{experiment.title}{table}: {experiment.description}"))
+    return experiment_listing(rows, PROFILE_DESCRIPTIONS)
 
 
 def _captioning_report(metrics: dict) -> str:

@@ -29,15 +29,14 @@ def add_train_parser(train_subparsers: argparse._SubParsersAction) -> argparse.A
 
 def list_experiments() -> str:
     """The experiments (with their report rows) and the profiles, one per line."""
+    from aacr_lib.cli.train import experiment_listing
     from aacr_lib.retrieval.experiments import EXPERIMENTS, PROFILE_DESCRIPTIONS
 
-    lines = ["experiments:"]
+    rows = []
     for experiment in EXPERIMENTS.values():
         row = f" (report Table 10: {experiment.report_row})" if experiment.report_row else " (new)"
-        lines.append(f"  {experiment.name:<21} {experiment.title}{row}: {experiment.description}")
-    lines.append("profiles:")
-    lines.extend(f"  {name:<21} {text}" for name, text in PROFILE_DESCRIPTIONS.items())
-    return "\n".join(lines)
+        rows.append((experiment.name, f"{experiment.title}{row}: {experiment.description}"))
+    return experiment_listing(rows, PROFILE_DESCRIPTIONS)
 
 
 def format_metrics(metrics: dict) -> str:
