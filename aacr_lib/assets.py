@@ -77,7 +77,8 @@ def _locate_minilm() -> Path | None:
 VGGISH_URL = "https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish-10086976.pth"
 PANNS_RECORD = "https://zenodo.org/record/3987831/files"
 # Zenodo 10.5281/zenodo.6352699: the DCASE 2022 organisers' trained captioning baseline, a
-# `torch.save` of their model's state_dict (report Table 1). No checksum is published beside it.
+# `torch.save` of their model's state_dict (report Table 1). Its md5 (on the record page) could
+# not be read offline: add it here once downloaded.
 DCASE2022_CHECKPOINT_URL = (
     "https://zenodo.org/records/6352699/files/dcase_baseline_pre_trained.bin?download=1"
 )

@@ -2,9 +2,9 @@
 
 `add_train_parser(train_subparsers)` adds a `retrieval` parser with the options of `aacr train`
 (handled by `aacr_lib.cli.train.train_from_args`); `list_experiments` and `format_metrics` are
-what `aacr train retrieval --list` and a finished run print. Rerunning the same command reopens the same run
-(named by the config's hash): an interrupted run resumes from its last epoch checkpoint, a
-finished one is reported without training again.
+what `aacr train retrieval --list` and a finished run print. Rerunning the same command reopens
+the same run (named by the config's hash): an interrupted run resumes from its last epoch
+checkpoint, a finished one is reported without training again.
 """
 
 from __future__ import annotations
