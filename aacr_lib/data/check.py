@@ -51,6 +51,8 @@ from aacr_lib.data.clotho import (
     CLOTHO_SAMPLE_RATE,
     GET_DATA_HINT,
     SPLITS,
+    CaptionRow,
+    CsvProblem,
     audio_dir,
     captions_csv_path,
     metadata_csv_path,
@@ -210,7 +212,7 @@ def _check_audio_file(
     report: CheckReport, split: str, path: Path, stats: _AudioStats, decode: bool
 ) -> None:
     """Open one audio file and record what is wrong with it; never raises."""
-    import soundfile as sf
+    import soundfile as sf  # here, not at the top: keeps `aacr --help` fast
 
     name = path.name
     try:
@@ -257,43 +259,12 @@ def _check_audio_file(
 def _check_split(
     report: CheckReport, root: Path, split: str, progress: bool, decode_audio: bool
 ) -> None:
-    from tqdm.auto import tqdm
-
     csv_path = captions_csv_path(root, split)
     rows, problems = parse_captions_csv(csv_path)
-    for p in problems:
-        message = p.describe()
-        if p.code == "captions_csv_missing":
-            message += f"; {GET_DATA_HINT.format(root=root)}"
-        report.add(p.severity, p.code, split, csv_path, message)
+    _report_captions_problems(report, root, split, csv_path, problems)
     if not csv_path.is_file() or any(p.code == "captions_csv_columns" for p in problems):
         return  # nothing listed, nothing more to check
-
-    meta_path = metadata_csv_path(root, split)
-    if meta_path.is_file():
-        metadata, meta_problems = parse_metadata_csv(meta_path)
-        for p in meta_problems:
-            report.add(p.severity, p.code, split, meta_path, p.describe())
-        listed = {row.file_name for row in rows}
-        unknown = sorted(name for name in metadata if name not in listed)
-        if unknown:
-            report.add(
-                "warning",
-                "metadata_unknown_file",
-                split,
-                meta_path,
-                f"{meta_path.name}: {len(unknown)} clip(s) not in {csv_path.name}, "
-                f"e.g. {_examples(unknown)}",
-            )
-    else:
-        report.add(
-            "info",
-            "metadata_missing",
-            split,
-            meta_path,
-            f"{meta_path.name} not found (optional: keywords and licences only)",
-        )
-
+    _check_metadata(report, root, split, csv_path, rows)
     directory = audio_dir(root, split)
     if not directory.is_dir():
         report.add(
@@ -304,6 +275,74 @@ def _check_split(
             f"audio folder {directory} not found ({len(rows)} clips listed in {csv_path.name})",
         )
         return
+    stats = _check_listed_audio(
+        report, split, directory, csv_path, rows, progress=progress, decode=decode_audio
+    )
+    _report_unlisted_audio(report, split, directory, csv_path, rows)
+    _report_audio_formats(report, split, directory, stats)
+    report.add(
+        "info",
+        "split_summary",
+        split,
+        directory,
+        f"{len(rows)} clips, {sum(len(r.captions) for r in rows)} captions, "
+        f"{_duration(stats.duration)} of readable audio",
+    )
+
+
+def _report_captions_problems(
+    report: CheckReport, root: Path, split: str, csv_path: Path, problems: list[CsvProblem]
+) -> None:
+    """One finding per problem of the captions CSV; a missing CSV also says how to get it."""
+    for p in problems:
+        message = p.describe()
+        if p.code == "captions_csv_missing":
+            message += f"; {GET_DATA_HINT.format(root=root)}"
+        report.add(p.severity, p.code, split, csv_path, message)
+
+
+def _check_metadata(
+    report: CheckReport, root: Path, split: str, csv_path: Path, rows: list[CaptionRow]
+) -> None:
+    """Findings for the optional metadata CSV: its problems and clips the captions lack."""
+    meta_path = metadata_csv_path(root, split)
+    if not meta_path.is_file():
+        report.add(
+            "info",
+            "metadata_missing",
+            split,
+            meta_path,
+            f"{meta_path.name} not found (optional: keywords and licences only)",
+        )
+        return
+    metadata, meta_problems = parse_metadata_csv(meta_path)
+    for p in meta_problems:
+        report.add(p.severity, p.code, split, meta_path, p.describe())
+    listed = {row.file_name for row in rows}
+    unknown = sorted(name for name in metadata if name not in listed)
+    if unknown:
+        report.add(
+            "warning",
+            "metadata_unknown_file",
+            split,
+            meta_path,
+            f"{meta_path.name}: {len(unknown)} clip(s) not in {csv_path.name}, "
+            f"e.g. {_examples(unknown)}",
+        )
+
+
+def _check_listed_audio(
+    report: CheckReport,
+    split: str,
+    directory: Path,
+    csv_path: Path,
+    rows: list[CaptionRow],
+    progress: bool,
+    decode: bool,
+) -> _AudioStats:
+    """Report clips of the CSV without audio, open the others; return what the scan saw."""
+    # here, not at the top: keeps `aacr --help` fast
+    from tqdm.auto import tqdm
 
     stats = _AudioStats()
     present = []
@@ -320,8 +359,14 @@ def _check_split(
                 f"{row.file_name}: audio file missing (listed in {csv_path.name} line {row.line})",
             )
     for path in tqdm(present, desc=f"checking {split}", unit="file", disable=not progress):
-        _check_audio_file(report, split, path, stats, decode_audio)
+        _check_audio_file(report, split, path, stats, decode)
+    return stats
 
+
+def _report_unlisted_audio(
+    report: CheckReport, split: str, directory: Path, csv_path: Path, rows: list[CaptionRow]
+) -> None:
+    """Warn about audio files in the split folder that the captions CSV does not list."""
     listed = {row.file_name for row in rows}
     for path in sorted(directory.iterdir()):
         if (
@@ -338,6 +383,11 @@ def _check_split(
                 f"{path.name}: audio file not listed in {csv_path.name} (ignored)",
             )
 
+
+def _report_audio_formats(
+    report: CheckReport, split: str, directory: Path, stats: _AudioStats
+) -> None:
+    """Infos for sample rates and channel counts other than Clotho's (converted on load)."""
     for rate, names in sorted(stats.rates.items()):
         if rate != CLOTHO_SAMPLE_RATE:
             report.add(
@@ -358,14 +408,6 @@ def _check_split(
                 f"{len(names)} file(s) with {channels} channels, not mono "
                 f"(down-mixed on load): {_examples(names)}",
             )
-    report.add(
-        "info",
-        "split_summary",
-        split,
-        directory,
-        f"{len(rows)} clips, {sum(len(r.captions) for r in rows)} captions, "
-        f"{_duration(stats.duration)} of readable audio",
-    )
 
 
 def check_dataset(

@@ -182,108 +182,131 @@ def parse_captions_csv(path: str | os.PathLike) -> tuple[list[CaptionRow], list[
     if problems and not records:
         return [], problems
     if not records:
-        return [], [
-            CsvProblem(
-                "error",
-                "captions_csv_columns",
-                path,
-                f"file is empty; expected the header {','.join(CAPTIONS_HEADER)}",
-                line=1,
-            )
-        ]
+        return [], [_empty_captions_csv_problem(path)]
     header_line, header = records[0]
     header = [name.strip() for name in header]
+    missing = _missing_columns_problem(path, header_line, header)
+    if missing is not None:
+        # Without every Clotho column no row can be read, so the rows are not even tried.
+        return [], [*problems, missing]
+    extra = _extra_columns_problem(path, header_line, header)
+    if extra is not None:
+        problems.append(extra)
+    rows, row_problems = _parse_caption_records(path, header, records[1:])
+    return rows, problems + row_problems
+
+
+def _empty_captions_csv_problem(path: Path) -> CsvProblem:
+    return CsvProblem(
+        "error",
+        "captions_csv_columns",
+        path,
+        f"file is empty; expected the header {','.join(CAPTIONS_HEADER)}",
+        line=1,
+    )
+
+
+def _missing_columns_problem(path: Path, header_line: int, header: list[str]) -> CsvProblem | None:
+    """A `captions_csv_columns` error when the header lacks a Clotho column, else None."""
     missing = [name for name in CAPTIONS_HEADER if name not in header]
-    if missing:
-        problems.append(
-            CsvProblem(
-                "error",
-                "captions_csv_columns",
-                path,
-                f"missing column(s) {', '.join(missing)}; found {','.join(header)}; "
-                f"expected {','.join(CAPTIONS_HEADER)}",
-                line=header_line,
-            )
-        )
-        return [], problems
+    if not missing:
+        return None
+    return CsvProblem(
+        "error",
+        "captions_csv_columns",
+        path,
+        f"missing column(s) {', '.join(missing)}; found {','.join(header)}; "
+        f"expected {','.join(CAPTIONS_HEADER)}",
+        line=header_line,
+    )
+
+
+def _extra_columns_problem(path: Path, header_line: int, header: list[str]) -> CsvProblem | None:
+    """A `captions_csv_extra_columns` warning when the header has non-Clotho columns, else None."""
     extra = [name for name in header if name not in CAPTIONS_HEADER]
-    if extra:
-        problems.append(
-            CsvProblem(
-                "warning",
-                "captions_csv_extra_columns",
-                path,
-                f"unexpected column(s) {', '.join(extra)} are ignored",
-                line=header_line,
-            )
-        )
+    if not extra:
+        return None
+    return CsvProblem(
+        "warning",
+        "captions_csv_extra_columns",
+        path,
+        f"unexpected column(s) {', '.join(extra)} are ignored",
+        line=header_line,
+    )
+
+
+def _parse_caption_records(
+    path: Path, header: list[str], records: list[tuple[int, list[str]]]
+) -> tuple[list[CaptionRow], list[CsvProblem]]:
+    """The data records (after the header) as rows, plus the problems of each record."""
     index = {name: header.index(name) for name in CAPTIONS_HEADER}
     rows: list[CaptionRow] = []
-    seen: dict[str, int] = {}
-    for line, record in records[1:]:
+    problems: list[CsvProblem] = []
+    seen: dict[str, int] = {}  # file name -> line of its first row, for duplicate messages
+    for line, record in records:
         if not record:  # a blank line
             continue
         if len(record) != len(header):
-            problems.append(
-                CsvProblem(
-                    "error",
-                    "captions_csv_row",
-                    path,
-                    f"expected {len(header)} fields, found {len(record)} "
-                    "(an unquoted comma in a caption?)",
-                    line=line,
-                )
-            )
+            problems.append(_field_count_problem(path, line, len(header), len(record)))
             continue
         name = record[index["file_name"]]
-        if not name.strip():
-            problems.append(
-                CsvProblem("error", "empty_file_name", path, "empty file name", line, "file_name")
-            )
-            continue
-        if not is_safe_file_name(name):
-            problems.append(
-                CsvProblem(
-                    "error",
-                    "unsafe_file_name",
-                    path,
-                    f"file name {name!r} points outside the dataset directory; not opened",
-                    line,
-                    "file_name",
-                    name,
-                )
-            )
-            continue
-        if name in seen:
-            problems.append(
-                CsvProblem(
-                    "error",
-                    "duplicate_file_name",
-                    path,
-                    f"{name} is listed twice (first on line {seen[name]})",
-                    line,
-                    "file_name",
-                    name,
-                )
-            )
+        name_problem = _file_name_problem(path, line, name, seen)
+        if name_problem is not None:
+            problems.append(name_problem)
             continue
         seen[name] = line
         captions = tuple(record[index[column]] for column in CAPTION_COLUMNS)
-        for column, caption in zip(CAPTION_COLUMNS, captions, strict=True):
-            if not caption.strip():
-                problems.append(
-                    CsvProblem(
-                        "error",
-                        "empty_caption",
-                        path,
-                        f"empty caption for {name}",
-                        line,
-                        column,
-                        name,
-                    )
-                )
+        problems.extend(_empty_caption_problems(path, line, name, captions))
         rows.append(CaptionRow(name, captions, line))
     return rows, problems
+
+
+def _field_count_problem(path: Path, line: int, expected: int, found: int) -> CsvProblem:
+    return CsvProblem(
+        "error",
+        "captions_csv_row",
+        path,
+        f"expected {expected} fields, found {found} (an unquoted comma in a caption?)",
+        line=line,
+    )
+
+
+def _file_name_problem(path: Path, line: int, name: str, seen: dict[str, int]) -> CsvProblem | None:
+    """Why a row's file name cannot be used (empty, unsafe or repeated), or None when it can."""
+    if not name.strip():
+        return CsvProblem("error", "empty_file_name", path, "empty file name", line, "file_name")
+    if not is_safe_file_name(name):
+        return CsvProblem(
+            "error",
+            "unsafe_file_name",
+            path,
+            f"file name {name!r} points outside the dataset directory; not opened",
+            line,
+            "file_name",
+            name,
+        )
+    if name in seen:
+        return CsvProblem(
+            "error",
+            "duplicate_file_name",
+            path,
+            f"{name} is listed twice (first on line {seen[name]})",
+            line,
+            "file_name",
+            name,
+        )
+    return None
+
+
+def _empty_caption_problems(
+    path: Path, line: int, name: str, captions: tuple[str, ...]
+) -> list[CsvProblem]:
+    """One `empty_caption` error per blank caption cell of a row."""
+    return [
+        CsvProblem("error", "empty_caption", path, f"empty caption for {name}", line, column, name)
+        for column, caption in zip(CAPTION_COLUMNS, captions, strict=True)
+        if not caption.strip()
+    ]
 
 
 def parse_metadata_csv(
@@ -449,7 +472,7 @@ def captions_frame(items: Iterable[ClothoItem], normalize: bool = False):
 
     `N` is the largest caption count among the items (5 for Clotho); shorter rows get "".
     """
-    import pandas as pd
+    import pandas as pd  # here, not at the top: slow to import, and keeps `aacr --help` fast
 
     items = list(items)
     width = max((len(item.captions) for item in items), default=len(CAPTION_COLUMNS))
@@ -463,7 +486,7 @@ def captions_frame(items: Iterable[ClothoItem], normalize: bool = False):
 
 def pairs_frame(items: Iterable[ClothoItem], normalize: bool = False):
     """One row per (clip, caption): `split, file_name, caption_index (1-based), caption`."""
-    import pandas as pd
+    import pandas as pd  # here, not at the top: slow to import, and keeps `aacr --help` fast
 
     records = []
     for item in items:

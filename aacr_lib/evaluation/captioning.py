@@ -165,10 +165,48 @@ def _normalise_inputs(
 
 @dataclass
 class _SystemScores:
-    corpus: dict[str, float | None]
-    per_clip: dict[str, np.ndarray]
-    statistics: dict[str, bs.CorpusStatistic]
+    corpus: dict[str, float | None] = field(default_factory=dict)
+    per_clip: dict[str, np.ndarray] = field(default_factory=dict)
+    statistics: dict[str, bs.CorpusStatistic] = field(default_factory=dict)
     meteor_stats: list[str] = field(default_factory=list)
+
+    def record(
+        self, name: str, corpus: float | None, per_clip: np.ndarray, statistic: bs.CorpusStatistic
+    ) -> None:
+        """Store one metric's corpus score, per-clip scores and bootstrap statistic."""
+        self.corpus[name] = corpus
+        self.per_clip[name] = per_clip
+        self.statistics[name] = statistic
+
+    def absorb(self, other: _SystemScores) -> None:
+        """Add the metrics scored by another step for the same system (in its order)."""
+        self.corpus.update(other.corpus)
+        self.per_clip.update(other.per_clip)
+        self.statistics.update(other.statistics)
+        if other.meteor_stats:
+            self.meteor_stats = other.meteor_stats
+
+
+@dataclass
+class _Tokens:
+    """PTB tokens of every candidate set and of the references, and what it took."""
+
+    candidate_sets: list[list[str]]
+    references: list[list[str]]
+    java: str
+    seconds: float
+
+
+@dataclass
+class _Scoring:
+    """What `_score_systems` returns: each system's scores, the tokens, and how it went."""
+
+    systems: list[_SystemScores]
+    tokenized_sets: list[list[str]]
+    tokenized_refs: list[list[str]]
+    timings: dict[str, float]
+    java_used: dict[str, str]
+    unavailable: dict[str, str]
 
 
 def _bleu_statistic(stats: np.ndarray, order: int) -> bs.CorpusStatistic:
@@ -185,110 +223,165 @@ def _score_systems(
     references: list[list[str]],
     metrics: tuple[str, ...],
     spice_root: str | os.PathLike | None,
-    timings: dict[str, float],
-    java_used: dict[str, str],
-    unavailable: dict[str, str],
     reuse_meteor: bool = True,
-) -> tuple[list[_SystemScores], list[list[str]], list[list[str]]]:
+) -> _Scoring:
     """Score one or more candidate sets against the same references (shared JVMs)."""
     start = time.perf_counter()
-    meteor_process = None
+    timings: dict[str, float] = {}
+    java_used: dict[str, str] = {}
+    unavailable: dict[str, str] = {}
     with contextlib.ExitStack() as stack:
+        meteor_process = None
         if "meteor" in metrics:
             # started first: the JVM loads its paraphrase table while the rest runs
-            meteor_java = find_java(METEOR_JAVA)
-            java_used["meteor"] = meteor_java.describe()
-            if reuse_meteor:
-                meteor_process = stack.enter_context(shared_meteor(meteor_java))
-            else:
-                meteor_process = stack.enter_context(MeteorProcess(meteor_java))
+            meteor_process, java_used["meteor"] = _start_meteor(stack, reuse_meteor)
             reused = meteor_process.ready_seconds is not None
-        tokenizer_java = find_java(TOKENIZER_JAVA)
-        java_used["tokenizer"] = tokenizer_java.describe()
-        t0 = time.perf_counter()
-        flat = [c for cands in candidate_sets for c in cands] + [r for rs in references for r in rs]
-        tokens = ptb_tokenize(flat, tokenizer_java)
-        timings["tokenizer"] = time.perf_counter() - t0
-        n = len(references)
-        tokenized_sets = [tokens[i * n : (i + 1) * n] for i in range(len(candidate_sets))]
-        rest = iter(tokens[len(candidate_sets) * n :])
-        tokenized_refs = [[next(rest) for _ in refs] for refs in references]
-
-        systems = [_SystemScores({}, {}, {}) for _ in candidate_sets]
-        for system, cands in zip(systems, tokenized_sets, strict=True):
-            if any(m in metrics for m in BLEU_METRICS):
-                t0 = time.perf_counter()
-                corpus, per_clip, stats = bleu_stats(cands, tokenized_refs)
-                timings["bleu"] = timings.get("bleu", 0.0) + time.perf_counter() - t0
-                for order, name in enumerate(BLEU_METRICS, start=1):
-                    if name in metrics:
-                        system.corpus[name] = corpus[order - 1]
-                        system.per_clip[name] = per_clip[:, order - 1]
-                        system.statistics[name] = _bleu_statistic(stats, order)
-            if "rouge_l" in metrics:
-                t0 = time.perf_counter()
-                corpus, per_clip = rouge_l(cands, tokenized_refs)
-                timings["rouge_l"] = timings.get("rouge_l", 0.0) + time.perf_counter() - t0
-                system.corpus["rouge_l"], system.per_clip["rouge_l"] = corpus, per_clip
-                system.statistics["rouge_l"] = bs.mean_statistic(per_clip)
-            if "cider_d" in metrics or "spider" in metrics:
-                t0 = time.perf_counter()
-                corpus, per_clip = cider_d(cands, tokenized_refs)
-                timings["cider_d"] = timings.get("cider_d", 0.0) + time.perf_counter() - t0
-                system.corpus["cider_d"], system.per_clip["cider_d"] = corpus, per_clip
-                system.statistics["cider_d"] = bs.mean_statistic(per_clip)
+        tokens = _tokenize(candidate_sets, references)
+        java_used["tokenizer"], timings["tokenizer"] = tokens.java, tokens.seconds
+        systems = []
+        for cands in tokens.candidate_sets:
+            system, seconds = _score_python_metrics(cands, tokens.references, metrics)
+            systems.append(system)
+            for name, value in seconds.items():  # summed over the systems
+                timings[name] = timings.get(name, 0.0) + value
         if meteor_process is not None:
             t0 = time.perf_counter()
-            for system, cands in zip(systems, tokenized_sets, strict=True):
-                corpus, per_clip, stats = meteor_process.score(cands, tokenized_refs)
-                system.corpus["meteor"], system.per_clip["meteor"] = corpus, per_clip
-                system.statistics["meteor"] = _meteor_statistic(stats)
-                system.meteor_stats = stats
+            for system, part in zip(systems, _score_meteor(meteor_process, tokens), strict=True):
+                system.absorb(part)
             timings["meteor_wait"] = time.perf_counter() - t0
             # a reused JVM was ready before this call started
             timings["meteor_jvm_ready"] = 0.0 if reused else meteor_process.ready_seconds or 0.0
 
     if "spice" in metrics or "spider" in metrics:
-        reason = spice_unavailable_reason(spice_root)
-        if reason is None:
-            t0 = time.perf_counter()
-            spice_java = find_java(SPICE_JAVA)
-            java_used["spice"] = spice_java.describe()
-            all_cands = [c for cands in tokenized_sets for c in cands]
-            try:
-                _, per_clip_all = spice(
-                    all_cands, tokenized_refs * len(systems), spice_java, spice_root
-                )
-            except SpiceError as exc:
-                reason = str(exc)
-            else:
-                for i, system in enumerate(systems):
-                    per_clip = per_clip_all[i * n : (i + 1) * n]
-                    system.corpus["spice"], system.per_clip["spice"] = (
-                        float(np.mean(per_clip)),
-                        per_clip,
-                    )
-                    system.statistics["spice"] = bs.mean_statistic(per_clip)
-            timings["spice"] = time.perf_counter() - t0
+        parts, reason, spice_java, spice_timings = _score_spice(tokens, spice_root)
+        java_used.update(spice_java)
+        timings.update(spice_timings)
+        for system, part in zip(systems, parts, strict=False):  # no parts when it failed
+            system.absorb(part)
         if reason is not None:
             unavailable["spice"] = reason
             unavailable["spider"] = f"needs SPICE: {reason}"
-    for system in systems:
-        if "spider" in metrics and "spice" in system.corpus:
-            cider_corpus, spice_corpus = system.corpus["cider_d"], system.corpus["spice"]
-            assert cider_corpus is not None and spice_corpus is not None
-            system.corpus["spider"], system.per_clip["spider"] = spider(
-                (cider_corpus, system.per_clip["cider_d"]), (spice_corpus, system.per_clip["spice"])
-            )
-            system.statistics["spider"] = bs.mean_statistic(system.per_clip["spider"])
-        for name in metrics:
-            system.corpus.setdefault(name, None)
-        # keep only what was asked for (CIDEr-D may have been computed for SPIDEr alone)
-        system.corpus = {name: system.corpus[name] for name in metrics}
-        system.per_clip = {k: v for k, v in system.per_clip.items() if k in metrics}
-        system.statistics = {k: v for k, v in system.statistics.items() if k in metrics}
+    systems = [_finish_system(system, metrics) for system in systems]
     timings["total"] = time.perf_counter() - start
-    return systems, tokenized_sets, tokenized_refs
+    return _Scoring(
+        systems, tokens.candidate_sets, tokens.references, timings, java_used, unavailable
+    )
+
+
+def _start_meteor(stack: contextlib.ExitStack, reuse_meteor: bool) -> tuple[MeteorProcess, str]:
+    """The METEOR JVM (this process's shared one, or a fresh one closed with `stack`), and
+    a description of its Java."""
+    meteor_java = find_java(METEOR_JAVA)
+    java = meteor_java.describe()
+    if reuse_meteor:
+        return stack.enter_context(shared_meteor(meteor_java)), java
+    return stack.enter_context(MeteorProcess(meteor_java)), java
+
+
+def _tokenize(candidate_sets: list[list[str]], references: list[list[str]]) -> _Tokens:
+    """PTB-tokenize every candidate set and every reference in one tokenizer JVM."""
+    tokenizer_java = find_java(TOKENIZER_JAVA)
+    java = tokenizer_java.describe()
+    t0 = time.perf_counter()
+    flat = [c for cands in candidate_sets for c in cands] + [r for rs in references for r in rs]
+    tokens = ptb_tokenize(flat, tokenizer_java)
+    seconds = time.perf_counter() - t0
+    n = len(references)
+    tokenized_sets = [tokens[i * n : (i + 1) * n] for i in range(len(candidate_sets))]
+    rest = iter(tokens[len(candidate_sets) * n :])
+    tokenized_refs = [[next(rest) for _ in refs] for refs in references]
+    return _Tokens(tokenized_sets, tokenized_refs, java, seconds)
+
+
+def _score_python_metrics(
+    cands: list[str], refs: list[list[str]], metrics: tuple[str, ...]
+) -> tuple[_SystemScores, dict[str, float]]:
+    """BLEU, ROUGE-L and CIDEr-D (also when only SPIDEr needs it) of one candidate set, with
+    the seconds each took."""
+    system = _SystemScores()
+    seconds: dict[str, float] = {}
+    if any(m in metrics for m in BLEU_METRICS):
+        t0 = time.perf_counter()
+        corpus, per_clip, stats = bleu_stats(cands, refs)
+        seconds["bleu"] = time.perf_counter() - t0
+        for order, name in enumerate(BLEU_METRICS, start=1):
+            if name in metrics:
+                system.record(
+                    name, corpus[order - 1], per_clip[:, order - 1], _bleu_statistic(stats, order)
+                )
+    if "rouge_l" in metrics:
+        t0 = time.perf_counter()
+        corpus, per_clip = rouge_l(cands, refs)
+        seconds["rouge_l"] = time.perf_counter() - t0
+        system.record("rouge_l", corpus, per_clip, bs.mean_statistic(per_clip))
+    if "cider_d" in metrics or "spider" in metrics:
+        t0 = time.perf_counter()
+        corpus, per_clip = cider_d(cands, refs)
+        seconds["cider_d"] = time.perf_counter() - t0
+        system.record("cider_d", corpus, per_clip, bs.mean_statistic(per_clip))
+    return system, seconds
+
+
+def _score_meteor(meteor_process: MeteorProcess, tokens: _Tokens) -> list[_SystemScores]:
+    """METEOR of each candidate set, with its statistics lines (kept for explanations)."""
+    parts = []
+    for cands in tokens.candidate_sets:
+        corpus, per_clip, stats = meteor_process.score(cands, tokens.references)
+        part = _SystemScores(meteor_stats=stats)
+        part.record("meteor", corpus, per_clip, _meteor_statistic(stats))
+        parts.append(part)
+    return parts
+
+
+def _score_spice(
+    tokens: _Tokens, spice_root: str | os.PathLike | None
+) -> tuple[list[_SystemScores], str | None, dict[str, str], dict[str, float]]:
+    """SPICE of every candidate set in one CoreNLP run.
+
+    Returns the scores per system (none when SPICE is unavailable or failed), the reason it
+    is unavailable (or None), the Java used and the seconds taken (empty when it never ran).
+    """
+    reason = spice_unavailable_reason(spice_root)
+    if reason is not None:
+        return [], reason, {}, {}
+    t0 = time.perf_counter()
+    spice_java = find_java(SPICE_JAVA)
+    java_used = {"spice": spice_java.describe()}
+    n_systems, n = len(tokens.candidate_sets), len(tokens.references)
+    all_cands = [c for cands in tokens.candidate_sets for c in cands]
+    try:
+        _, per_clip_all = spice(all_cands, tokens.references * n_systems, spice_java, spice_root)
+    except SpiceError as exc:
+        return [], str(exc), java_used, {"spice": time.perf_counter() - t0}
+    parts = []
+    for i in range(n_systems):
+        per_clip = per_clip_all[i * n : (i + 1) * n]
+        part = _SystemScores()
+        part.record("spice", float(np.mean(per_clip)), per_clip, bs.mean_statistic(per_clip))
+        parts.append(part)
+    return parts, None, java_used, {"spice": time.perf_counter() - t0}
+
+
+def _finish_system(system: _SystemScores, metrics: tuple[str, ...]) -> _SystemScores:
+    """Add SPIDEr where SPICE ran and None for metrics not scored; keep only what was asked
+    for (CIDEr-D may have been computed for SPIDEr alone)."""
+    corpus, per_clip = dict(system.corpus), dict(system.per_clip)
+    statistics = dict(system.statistics)
+    if "spider" in metrics and "spice" in corpus:
+        cider_corpus, spice_corpus = corpus["cider_d"], corpus["spice"]
+        assert cider_corpus is not None and spice_corpus is not None
+        corpus["spider"], per_clip["spider"] = spider(
+            (cider_corpus, per_clip["cider_d"]), (spice_corpus, per_clip["spice"])
+        )
+        statistics["spider"] = bs.mean_statistic(per_clip["spider"])
+    for name in metrics:
+        corpus.setdefault(name, None)
+    return _SystemScores(
+        corpus={name: corpus[name] for name in metrics},
+        per_clip={k: v for k, v in per_clip.items() if k in metrics},
+        statistics={k: v for k, v in statistics.items() if k in metrics},
+        meteor_stats=system.meteor_stats,
+    )
 
 
 def evaluate_captions(
@@ -313,31 +406,26 @@ def evaluate_captions(
     """
     chosen = resolve_metrics(metrics)
     names, candidates, refs = _normalise_inputs(predictions, references)
-    timings: dict[str, float] = {}
-    java_used: dict[str, str] = {}
-    unavailable: dict[str, str] = {}
-    systems, tokenized_sets, tokenized_refs = _score_systems(
-        [candidates], refs, chosen, spice_root, timings, java_used, unavailable, reuse_meteor
-    )
-    system = systems[0]
+    scoring = _score_systems([candidates], refs, chosen, spice_root, reuse_meteor)
+    system, tokenized_refs, timings = scoring.systems[0], scoring.tokenized_refs, scoring.timings
     result = CaptioningResult(
         metrics=system.corpus,
         per_clip={
             metric: {name: float(v) for name, v in zip(names, values, strict=True)}
             for metric, values in system.per_clip.items()
         },
-        unavailable=unavailable,
+        unavailable=scoring.unavailable,
         n_clips=len(names),
         vocabulary={
-            "predictions": vocabulary_size(tokenized_sets[0]),
+            "predictions": vocabulary_size(scoring.tokenized_sets[0]),
             "references": vocabulary_size(r for rs in tokenized_refs for r in rs),
         },
         timings=timings,
-        java=java_used,
+        java=scoring.java_used,
         statistics=system.statistics,
         details={
             "file_names": names,
-            "candidates": tokenized_sets[0],
+            "candidates": scoring.tokenized_sets[0],
             "references": tokenized_refs,
             "meteor_stats": system.meteor_stats,
         },
@@ -407,22 +495,11 @@ def compare_captions(
     names, candidates_a, refs = _normalise_inputs(predictions_a, references)
     names_b, candidates_b, _ = _normalise_inputs(predictions_b, references)
     assert names == names_b
-    timings: dict[str, float] = {}
-    java_used: dict[str, str] = {}
-    unavailable: dict[str, str] = {}
-    systems, tokenized_sets, tokenized_refs = _score_systems(
-        [candidates_a, candidates_b],
-        refs,
-        chosen,
-        spice_root,
-        timings,
-        java_used,
-        unavailable,
-        reuse_meteor,
-    )
-    ref_vocab = vocabulary_size(r for rs in tokenized_refs for r in rs)
+    scoring = _score_systems([candidates_a, candidates_b], refs, chosen, spice_root, reuse_meteor)
+    systems = scoring.systems
+    ref_vocab = vocabulary_size(r for rs in scoring.tokenized_refs for r in rs)
     results = []
-    for system, tokenized in zip(systems, tokenized_sets, strict=True):
+    for system, tokenized in zip(systems, scoring.tokenized_sets, strict=True):
         results.append(
             CaptioningResult(
                 metrics=system.corpus,
@@ -430,11 +507,11 @@ def compare_captions(
                     metric: {name: float(v) for name, v in zip(names, values, strict=True)}
                     for metric, values in system.per_clip.items()
                 },
-                unavailable=unavailable,
+                unavailable=scoring.unavailable,
                 n_clips=len(names),
                 vocabulary={"predictions": vocabulary_size(tokenized), "references": ref_vocab},
-                timings=timings,
-                java=java_used,
+                timings=scoring.timings,
+                java=scoring.java_used,
                 statistics=system.statistics,
             )
         )

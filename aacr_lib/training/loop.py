@@ -25,6 +25,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from aacr_lib.errors import ConfigError
 from aacr_lib.training import checkpoint as ckpt
 from aacr_lib.training.config import TrainingConfig
 from aacr_lib.training.distributed import (
@@ -93,7 +94,7 @@ class TrainingResult:
 
 def make_accelerator(config: TrainingConfig, device: str = "cpu"):
     """An `Accelerator` for `device` ("cpu", "cuda", "auto"); mixed precision as configured."""
-    from accelerate import Accelerator
+    from accelerate import Accelerator  # here, not at the top: keeps `aacr --help` fast
 
     cpu = device == "cpu" or (device == "auto" and not torch.cuda.is_available())
     precision = "no" if config.mixed_precision == "fp32" else config.mixed_precision
@@ -148,6 +149,7 @@ class PlateauSchedule:
 
 
 def _make_scheduler(optimizer, config: TrainingConfig, total_steps: int):
+    # here, not at the top: transformers is slow to import, and this keeps `aacr --help` fast
     from transformers import get_constant_schedule_with_warmup, get_linear_schedule_with_warmup
 
     if config.schedule == "plateau":
@@ -200,6 +202,60 @@ def validation_loss(task: Task, model: nn.Module, accelerator, config: TrainingC
     return float(total[0] / total[1]) if total[1] > 0 else float("nan")
 
 
+@dataclass
+class _Run:
+    """What every epoch of one `fit` call works with."""
+
+    accelerator: Any
+    model: nn.Module  # prepared (DDP-wrapped when distributed): for training
+    raw_model: nn.Module  # unwrapped: for validation, evaluation and checkpoints
+    optimizer: Any  # accelerate's wrapper; `.optimizer` is the torch optimiser
+    scheduler: Any
+    checkpoint_dir: Path
+    steps_per_epoch: int
+
+
+@dataclass
+class _Progress:
+    """The loop's counters: what an epoch checkpoint stores besides weights, optimiser and RNG."""
+
+    history: list[dict[str, Any]] = field(default_factory=list)
+    best_val: float = math.inf  # inf until an epoch has a validation loss
+    best_epoch: int | None = None
+    patience_used: int = 0
+    stopped_early: bool = False
+    start_epoch: int = 1
+    resumed_from: int | None = None
+
+    @property
+    def best_val_loss(self) -> float | None:
+        return None if math.isinf(self.best_val) else self.best_val
+
+    def counters(self) -> dict[str, Any]:
+        """The counters as the checkpoint's state file stores them."""
+        return {
+            "history": self.history,
+            "best_val_loss": self.best_val_loss,
+            "best_epoch": self.best_epoch,
+            "patience_used": self.patience_used,
+            "stopped_early": self.stopped_early,
+        }
+
+    def record_val_loss(self, val_loss: float, epoch: int, config: TrainingConfig) -> bool:
+        """Update the best loss and the patience counter, decide on early stopping; return
+        whether this epoch is the new best."""
+        improved = not math.isnan(val_loss) and val_loss < self.best_val
+        if improved:
+            self.best_val, self.best_epoch, self.patience_used = val_loss, epoch, 0
+        else:
+            self.patience_used += 1
+        patience = config.early_stopping_patience
+        # "early" only when epochs are left to skip: stopping after the last one is finishing
+        if patience is not None and self.patience_used >= patience and epoch < config.epochs:
+            self.stopped_early = True
+        return improved
+
+
 def fit(
     task: Task,
     config: TrainingConfig,
@@ -217,154 +273,185 @@ def fit(
     the main process after each epoch's checkpoint (e.g. to write `history.json`).
     `stop_after_epochs` ends this call early (as if killed after that many epochs; for tests).
     """
-    from tqdm.auto import tqdm
-
     started = time.perf_counter()
-    checkpoint_dir = Path(checkpoint_dir)
+    run = _start_run(task, config, Path(checkpoint_dir), accelerator, device)
+    state = _resume(run)
+    epochs_run = 0
+    for epoch in range(state.start_epoch, config.epochs + 1):
+        if state.stopped_early or (
+            stop_after_epochs is not None and epochs_run >= stop_after_epochs
+        ):
+            break
+        _run_epoch(task, config, run, state, epoch, progress)
+        epochs_run += 1
+        if run.accelerator.is_main_process and on_epoch_end is not None:
+            on_epoch_end(state.history)
+
+    run.accelerator.wait_for_everyone()
+    return TrainingResult(
+        history=state.history,
+        best_epoch=state.best_epoch,
+        best_val_loss=state.best_val_loss,
+        best_weights=ckpt.best_weights(run.checkpoint_dir),
+        stopped_early=state.stopped_early,
+        resumed_from_epoch=state.resumed_from,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _start_run(
+    task: Task, config: TrainingConfig, checkpoint_dir: Path, accelerator, device: str
+) -> _Run:
+    """Create the checkpoint folder, the optimiser and the schedule; prepare the model."""
     accelerator = accelerator or make_accelerator(config, device)
-    main = accelerator.is_main_process
-    if main:
+    if accelerator.is_main_process:
         checkpoint_dir.mkdir(parents=True, exist_ok=True)
     accelerator.wait_for_everyone()
-
     if config.schedule == "plateau" and not task.validation_dataset:
-        from aacr_lib.errors import ConfigError
-
         raise ConfigError(
             'schedule "plateau" steps on the validation loss, but this task has no validation '
             'set; give it one, or choose schedule "linear" or "constant"'
         )
-    world, rank = accelerator.num_processes, accelerator.process_index
-    steps_per_epoch = micro_batches_per_epoch(len(task.train_dataset), world, config)
+    steps_per_epoch = micro_batches_per_epoch(
+        len(task.train_dataset), accelerator.num_processes, config
+    )
     updates_per_epoch = math.ceil(steps_per_epoch / config.grad_accumulation)
     optimizer = _make_optimizer(task.model, config)
     scheduler = _make_scheduler(optimizer, config, updates_per_epoch * config.epochs)
     model, optimizer = accelerator.prepare(task.model, optimizer)
     raw_model = accelerator.unwrap_model(model)
-
-    history: list[dict[str, Any]] = []
-    best_val, best_epoch, patience_used, stopped_early = math.inf, None, 0, False
-    start_epoch, resumed_from = 1, None
-    latest = ckpt.latest_checkpoint(checkpoint_dir)
-    if latest is not None:
-        state = torch.load(latest / ckpt.STATE_FILE, map_location="cpu", weights_only=False)
-        ckpt.load_weights(raw_model, latest / ckpt.MODEL_FILE, accelerator.device)
-        optimizer.optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        if state.get("scaler") is not None and accelerator.scaler is not None:
-            accelerator.scaler.load_state_dict(state["scaler"])
-        history = state["history"]
-        best_val = state["best_val_loss"] if state["best_val_loss"] is not None else math.inf
-        best_epoch, patience_used = state["best_epoch"], state["patience_used"]
-        stopped_early = state["stopped_early"]
-        start_epoch = resumed_from = state["epoch"] + 1
-        rng_file = latest / f"rng-{rank}.pt"
-        if rng_file.is_file():
-            ckpt.set_rng_state(torch.load(rng_file, map_location="cpu", weights_only=False))
-
-    epochs_run = 0
-    for epoch in range(start_epoch, config.epochs + 1):
-        if stopped_early or (stop_after_epochs is not None and epochs_run >= stop_after_epochs):
-            break
-        epoch_start = time.perf_counter()
-        model.train()
-        order = epoch_order(len(task.train_dataset), config.seed, epoch)
-        shard = training_shard(order, rank, world)[: steps_per_epoch * config.batch_size]
-        loader = _loader(task, shard, config.batch_size, config)
-        loss_sum, loss_count = 0.0, 0
-        bar = tqdm(
-            loader,
-            total=steps_per_epoch,
-            desc=f"epoch {epoch}/{config.epochs}",
-            disable=not (progress and main),
-            leave=False,
-        )
-        for step, batch in enumerate(bar):
-            batch = task.to_device(batch, accelerator.device)
-            window_end = (step + 1) % config.grad_accumulation == 0 or step + 1 == steps_per_epoch
-            # Between optimiser steps, DDP need not all-reduce gradients.
-            sync = accelerator.no_sync(model) if not window_end else contextlib.nullcontext()
-            with sync:
-                with accelerator.autocast():
-                    loss = task.loss(model, batch)
-                accelerator.backward(loss / config.grad_accumulation)
-            if window_end:
-                if config.max_grad_norm and config.max_grad_norm > 0:
-                    accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
-            loss_sum += float(loss.detach())
-            loss_count += 1
-            bar.set_postfix(loss=f"{loss_sum / loss_count:.3f}")
-        bar.close()
-        train_loss = _mean_across(accelerator, loss_sum, loss_count)
-        _share_main_buffers(accelerator, raw_model)
-        train_seconds = time.perf_counter() - epoch_start
-        # The unwrapped model: DDP's forward would synchronise buffers, and evaluation shards
-        # may differ in length between processes.
-        val_loss = task.validation_loss(raw_model, accelerator, config)
-        validation_seconds = time.perf_counter() - epoch_start - train_seconds
-        metrics = task.evaluate(raw_model, accelerator, epoch)
-        if isinstance(scheduler, PlateauSchedule):
-            scheduler.epoch_end(val_loss)
-        improved = not math.isnan(val_loss) and val_loss < best_val
-        if improved:
-            best_val, best_epoch, patience_used = val_loss, epoch, 0
-        else:
-            patience_used += 1
-        patience = config.early_stopping_patience
-        if patience is not None and patience_used >= patience and epoch < config.epochs:
-            stopped_early = True
-        history.append(
-            {
-                "epoch": epoch,
-                "train_loss": train_loss,
-                "val_loss": val_loss,
-                "lr": scheduler.get_last_lr()[0],
-                "seconds": time.perf_counter() - epoch_start,
-                "seconds_training": train_seconds,
-                "seconds_validation_loss": validation_seconds,
-                "seconds_evaluation": time.perf_counter()
-                - epoch_start
-                - train_seconds
-                - validation_seconds,
-                "best": improved,
-                "metrics": metrics,
-            }
-        )
-        _save_checkpoint(
-            accelerator,
-            raw_model,
-            optimizer,
-            scheduler,
-            checkpoint_dir,
-            epoch,
-            config,
-            {
-                "history": history,
-                "best_val_loss": None if math.isinf(best_val) else best_val,
-                "best_epoch": best_epoch,
-                "patience_used": patience_used,
-                "stopped_early": stopped_early,
-            },
-            # Without a validation set the best weights are simply the latest.
-            save_best=improved or math.isnan(val_loss) or ckpt.best_weights(checkpoint_dir) is None,
-        )
-        epochs_run += 1
-        if main and on_epoch_end is not None:
-            on_epoch_end(history)
-
-    accelerator.wait_for_everyone()
-    return TrainingResult(
-        history=history,
-        best_epoch=best_epoch,
-        best_val_loss=None if math.isinf(best_val) else best_val,
-        best_weights=ckpt.best_weights(checkpoint_dir),
-        stopped_early=stopped_early,
-        resumed_from_epoch=resumed_from,
-        seconds=time.perf_counter() - started,
+    return _Run(
+        accelerator, model, raw_model, optimizer, scheduler, checkpoint_dir, steps_per_epoch
     )
+
+
+def _resume(run: _Run) -> _Progress:
+    """Load the latest epoch checkpoint, if any, into the model, optimiser, scheduler, scaler
+    and this process's RNGs; return its counters (fresh ones when there is no checkpoint)."""
+    latest = ckpt.latest_checkpoint(run.checkpoint_dir)
+    if latest is None:
+        return _Progress()
+    accelerator = run.accelerator
+    state = torch.load(latest / ckpt.STATE_FILE, map_location="cpu", weights_only=False)
+    ckpt.load_weights(run.raw_model, latest / ckpt.MODEL_FILE, accelerator.device)
+    run.optimizer.optimizer.load_state_dict(state["optimizer"])
+    run.scheduler.load_state_dict(state["scheduler"])
+    if state.get("scaler") is not None and accelerator.scaler is not None:
+        accelerator.scaler.load_state_dict(state["scaler"])
+    rng_file = latest / f"rng-{accelerator.process_index}.pt"
+    if rng_file.is_file():
+        ckpt.set_rng_state(torch.load(rng_file, map_location="cpu", weights_only=False))
+    return _Progress(
+        history=state["history"],
+        best_val=state["best_val_loss"] if state["best_val_loss"] is not None else math.inf,
+        best_epoch=state["best_epoch"],
+        patience_used=state["patience_used"],
+        stopped_early=state["stopped_early"],
+        start_epoch=state["epoch"] + 1,
+        resumed_from=state["epoch"] + 1,
+    )
+
+
+def _run_epoch(
+    task: Task, config: TrainingConfig, run: _Run, state: _Progress, epoch: int, progress: bool
+) -> None:
+    """Train one epoch, validate and evaluate it, record it in the history, checkpoint it."""
+    epoch_start = time.perf_counter()
+    train_loss = _train_one_epoch(task, config, run, epoch, progress)
+    train_seconds = time.perf_counter() - epoch_start
+    # The unwrapped model: DDP's forward would synchronise buffers, and evaluation shards
+    # may differ in length between processes.
+    val_loss = task.validation_loss(run.raw_model, run.accelerator, config)
+    validation_seconds = time.perf_counter() - epoch_start - train_seconds
+    metrics = task.evaluate(run.raw_model, run.accelerator, epoch)
+    if isinstance(run.scheduler, PlateauSchedule):
+        run.scheduler.epoch_end(val_loss)
+    improved = state.record_val_loss(val_loss, epoch, config)
+    state.history.append(
+        {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            "val_loss": val_loss,
+            "lr": run.scheduler.get_last_lr()[0],
+            "seconds": time.perf_counter() - epoch_start,
+            "seconds_training": train_seconds,
+            "seconds_validation_loss": validation_seconds,
+            "seconds_evaluation": time.perf_counter()
+            - epoch_start
+            - train_seconds
+            - validation_seconds,
+            "best": improved,
+            "metrics": metrics,
+        }
+    )
+    _save_checkpoint(
+        run.accelerator,
+        run.raw_model,
+        run.optimizer,
+        run.scheduler,
+        run.checkpoint_dir,
+        epoch,
+        config,
+        state.counters(),
+        # Without a validation set the best weights are simply the latest.
+        save_best=improved or math.isnan(val_loss) or ckpt.best_weights(run.checkpoint_dir) is None,
+    )
+
+
+def _train_one_epoch(
+    task: Task, config: TrainingConfig, run: _Run, epoch: int, progress: bool
+) -> float:
+    """One pass over this process's shard of the epoch's order; the mean loss across processes.
+
+    Ends by giving every process the main process's buffers, so that validation sees the
+    model the checkpoint will hold.
+    """
+    from tqdm.auto import tqdm  # here, not at the top: keeps `aacr --help` fast
+
+    accelerator = run.accelerator
+    world, rank = accelerator.num_processes, accelerator.process_index
+    run.model.train()
+    order = epoch_order(len(task.train_dataset), config.seed, epoch)
+    shard = training_shard(order, rank, world)[: run.steps_per_epoch * config.batch_size]
+    loader = _loader(task, shard, config.batch_size, config)
+    loss_sum, loss_count = 0.0, 0
+    bar = tqdm(
+        loader,
+        total=run.steps_per_epoch,
+        desc=f"epoch {epoch}/{config.epochs}",
+        disable=not (progress and accelerator.is_main_process),
+        leave=False,
+    )
+    for step, batch in enumerate(bar):
+        loss = _train_step(task, config, run, step, batch)
+        loss_sum += float(loss.detach())
+        loss_count += 1
+        bar.set_postfix(loss=f"{loss_sum / loss_count:.3f}")
+    bar.close()
+    train_loss = _mean_across(accelerator, loss_sum, loss_count)
+    _share_main_buffers(accelerator, run.raw_model)
+    return train_loss
+
+
+def _train_step(task: Task, config: TrainingConfig, run: _Run, step: int, batch: Any):
+    """Forward and backward of one micro-batch; an optimiser step when it ends an
+    accumulation window (or the epoch). Returns the micro-batch's loss."""
+    accelerator, model = run.accelerator, run.model
+    batch = task.to_device(batch, accelerator.device)
+    window_end = (step + 1) % config.grad_accumulation == 0 or step + 1 == run.steps_per_epoch
+    # Between optimiser steps, DDP need not all-reduce gradients.
+    sync = accelerator.no_sync(model) if not window_end else contextlib.nullcontext()
+    with sync:
+        with accelerator.autocast():
+            loss = task.loss(model, batch)
+        accelerator.backward(loss / config.grad_accumulation)
+    if window_end:
+        if config.max_grad_norm and config.max_grad_norm > 0:
+            accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+        run.optimizer.step()
+        run.scheduler.step()
+        run.optimizer.zero_grad(set_to_none=True)
+    return loss
 
 
 def is_complete(checkpoint_dir: str | Path, config: TrainingConfig) -> bool:
