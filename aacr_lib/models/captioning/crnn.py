@@ -7,10 +7,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from aacr_lib.models.captioning.config import CrnnEncoderConfig
+from aacr_lib.models.crnn import ConvStack
 
 
 class CrnnEncoder(nn.Module):
     """Conv blocks over the `[time, features]` image, then a BiGRU: `[B, T, D] → [B, T, d_model]`.
+
+    The conv blocks are the retrieval baseline's (`aacr_lib.models.crnn.ConvStack`, block order
+    BatchNorm → Conv → LeakyReLU), as `self.cnn`.
 
     The output is interpolated back to the input's `T` so that it lines up with the input's
     padding mask, which the decoder's cross-attention keeps using.
@@ -19,26 +23,18 @@ class CrnnEncoder(nn.Module):
     def __init__(self, config: CrnnEncoderConfig, input_dim: int, d_model: int) -> None:
         super().__init__()
         self.config = config
-        layers: list[nn.Module] = []
-        pools = dict(zip(config.pool_after, config.pool_kernels, strict=True))
-        in_channels = 1
-        for index, out_channels in enumerate(config.channels):
-            layers += [
-                nn.BatchNorm2d(in_channels),
-                nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1, bias=False),
-                nn.LeakyReLU(negative_slope=config.leaky_slope),
-            ]
-            if index in pools:
-                layers.append(nn.LPPool2d(config.lp_norm, tuple(pools[index])))
-            in_channels = out_channels
-        layers.append(nn.Dropout(config.dropout))
-        self.cnn = nn.Sequential(*layers)
-        freq_bins = input_dim
-        for kernel in config.pool_kernels:
-            freq_bins //= kernel[1]
-        self.gru = nn.GRU(
-            in_channels * freq_bins, d_model // 2, bidirectional=True, batch_first=True
+        self.cnn = ConvStack(
+            config.channels,
+            tuple(zip(config.pool_after, config.pool_kernels, strict=True)),
+            block_order="bn_conv_act",
+            leaky_slope=config.leaky_slope,
+            lp_norm=config.lp_norm,
+            dropout=config.dropout,
         )
+        self.gru = nn.GRU(
+            self.cnn.output_dim(input_dim), d_model // 2, bidirectional=True, batch_first=True
+        )
+        # After the GRU, as before: the order of random draws fixes a seeded run's weights.
         for module in self.cnn.modules():
             if isinstance(module, nn.Conv2d):
                 nn.init.kaiming_uniform_(module.weight, nonlinearity="leaky_relu")
@@ -50,9 +46,8 @@ class CrnnEncoder(nn.Module):
         padded = max(frames, self.config.min_frames)
         if padded > frames:
             features = F.pad(features, (0, 0, 0, padded - frames))
-        image = self.cnn(features.unsqueeze(1))  # [B, C, T', F']
         # [B, T', C·F'], channel-major like the reference
-        sequence = image.transpose(1, 2).flatten(2)
+        sequence = self.cnn.frame_vectors(features)
         hidden, _ = self.gru(sequence)
         hidden = F.interpolate(
             hidden.transpose(1, 2), size=padded, mode="linear", align_corners=False

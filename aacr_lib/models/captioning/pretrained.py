@@ -17,14 +17,13 @@ import socket
 from pathlib import Path
 
 import torch
+from transformers import BartForConditionalGeneration
 
 from aacr_lib import assets
+from aacr_lib.download import DownloadError
 from aacr_lib.errors import PretrainedUnavailable
 from aacr_lib.models.captioning.config import CaptioningModelConfig
-from aacr_lib.models.captioning.model import (
-    BART_BASE_VOCAB_SIZE,
-    AudioCaptioningModel,
-)
+from aacr_lib.models.captioning.network import BART_BASE_VOCAB_SIZE, AudioCaptioningModel
 
 BART_BASE = "facebook/bart-base"
 HUB_HOST = "huggingface.co"
@@ -66,8 +65,6 @@ def from_hub(loader, repo_id: str, what: str, fix: str, **kwargs):
 
 def load_pretrained_bart(model: AudioCaptioningModel, name: str = BART_BASE) -> None:
     """Copy pretrained BART weights (e.g. bart-base) into `model.bart` (sizes must match)."""
-    from transformers import BartForConditionalGeneration
-
     fix = (
         f'online: python -c "from transformers import BartForConditionalGeneration as B; '
         f"B.from_pretrained('{name}')\"; or set model.pretrained=null (random initialisation, "
@@ -101,8 +98,6 @@ def fetch_organisers_checkpoint(
     root: str | os.PathLike | None = None, progress: bool = True
 ) -> Path:
     """Download the organisers' checkpoint from Zenodo (needs the network; `aacr setup`)."""
-    from aacr_lib.download import DownloadError
-
     try:
         assets.fetch(ORGANISERS_ASSET, root, progress=progress)
     except DownloadError as exc:

@@ -7,7 +7,8 @@ per direction (300 outputs), linear interpolation of the GRU outputs back to the
 rate and a mean over time. Each block is BatchNorm -> Conv (no bias) -> LeakyReLU(0.1) in the
 baseline; the report's code moved BatchNorm after the activation (Conv -> LeakyReLU -> BN),
 which `block_order="conv_act_bn"` reproduces. Convolutions use Kaiming-normal initialisation
-and BatchNorm starts at weight 1, bias 0, as in the baseline.
+and BatchNorm starts at weight 1, bias 0, as in the baseline. The convolution stack is
+`aacr_lib.models.crnn.ConvStack`, shared with the captioning CRNN encoder.
 
 One deliberate difference: the baseline averages over every frame of the zero-padded batch, so a
 clip's embedding depended on the longest clip it was batched with. Here the mean runs over the
@@ -23,7 +24,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-BLOCK_ORDERS = ("bn_conv_act", "conv_act_bn")
+from aacr_lib.models.crnn import BLOCK_ORDERS as BLOCK_ORDERS  # re-exported, as before
+from aacr_lib.models.crnn import ConvStack
+from aacr_lib.models.crnn import conv_block as shared_conv_block
+
 RNN_TYPES = ("gru", "lstm")
 BASELINE_CHANNELS = (32, 128, 128, 128, 128)
 # (block index after which to pool, pooling kernel over (time, frequency))
@@ -49,13 +53,9 @@ def init_baseline_weights(module: nn.Module) -> None:
 
 def conv_block(in_channels: int, out_channels: int, block_order: str) -> list[nn.Module]:
     """One 3x3 convolution block in the baseline's or the report's order."""
-    conv = nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1, bias=False)
-    activation = nn.LeakyReLU(negative_slope=LEAKY_SLOPE, inplace=True)
-    if block_order == "bn_conv_act":
-        return [nn.BatchNorm2d(in_channels), conv, activation]
-    if block_order == "conv_act_bn":
-        return [conv, activation, nn.BatchNorm2d(out_channels)]
-    raise ValueError(f"block_order must be one of {BLOCK_ORDERS}, got {block_order!r}")
+    return shared_conv_block(
+        in_channels, out_channels, block_order, leaky_slope=LEAKY_SLOPE, inplace=True
+    )
 
 
 class CNNFrontEnd(nn.Module):
@@ -69,19 +69,16 @@ class CNNFrontEnd(nn.Module):
         dropout: float = 0.3,
     ) -> None:
         super().__init__()
-        pool_after = dict(pools)
-        layers: list[nn.Module] = []
-        in_channels = 1
-        for index, out_channels in enumerate(channels):
-            layers.extend(conv_block(in_channels, out_channels, block_order))
-            if index in pool_after:
-                layers.append(nn.LPPool2d(LP_NORM, pool_after[index]))
-            in_channels = out_channels
-        layers.append(nn.Dropout(dropout))
-        self.layers = nn.Sequential(*layers)
-        self.time_reduction = 1
-        for _, (time_kernel, _) in pools:
-            self.time_reduction *= time_kernel
+        self.layers = ConvStack(
+            channels,
+            pools,
+            block_order=block_order,
+            leaky_slope=LEAKY_SLOPE,
+            lp_norm=LP_NORM,
+            dropout=dropout,
+            inplace=True,
+        )
+        self.time_reduction = self.layers.time_reduction
         self.apply(init_baseline_weights)
 
     def output_dim(self, in_dim: int) -> int:
@@ -94,8 +91,7 @@ class CNNFrontEnd(nn.Module):
         return int(probe.shape[-1])
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        x = self.layers(features.unsqueeze(1))  # [B, C, T', F']
-        return x.transpose(1, 2).flatten(2)  # [B, T', C * F']
+        return self.layers.frame_vectors(features)  # [B, T', C * F']
 
 
 class CRNNEncoder(nn.Module):
