@@ -5,6 +5,8 @@ whose source, parameters and library code are unchanged since its last successfu
 not run again. A failing notebook is reported with its failing cell and the others still run.
 The HTML is built by Jupyter Book 1 from a staging copy in which the executed notebooks replace
 the committed ones (`execute_notebooks: "off"`: the book only renders what papermill ran).
+In an executed notebook the source `parameters` cell is tagged `remove-cell`, so the book shows
+the parameters once: papermill's `injected-parameters` cell, the values that were really used.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from aacr_lib.profiles import BATCH_ENV, get_profile
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 CACHE_FILE = ".book-cache.json"
 BOOK_SOURCES = ("_config.yml", "_toc.yml", "book")
+PARAMETERS_TAG = "parameters"
+INJECTED_TAG = "injected-parameters"  # papermill's tag for the cell it adds after `parameters`
+REMOVE_TAG = "remove-cell"  # Jupyter Book (MyST-NB) leaves such cells out of the HTML
 
 
 @dataclass
@@ -110,8 +115,54 @@ def _save_cache(out_dir: Path, cache: dict) -> None:
     (out_dir / CACHE_FILE).write_text(json.dumps(cache, indent=1, sort_keys=True))
 
 
+def hide_source_parameters(path: str | os.PathLike) -> bool:
+    """Tag the `parameters` cell of an executed notebook `remove-cell` if papermill injected one.
+
+    Papermill keeps the notebook's own `parameters` cell (the defaults) and adds an
+    `injected-parameters` cell after it (the values of this run), so the book would show the
+    parameters twice. Only the rendering changes: both cells stay, with their sources and
+    outputs. Without an injected cell nothing is hidden. Returns whether a cell was tagged.
+    """
+    import nbformat
+
+    notebook = nbformat.read(str(path), as_version=4)
+
+    def tags(cell) -> list:
+        return cell.get("metadata", {}).get("tags", [])
+
+    if not any(INJECTED_TAG in tags(cell) for cell in notebook.cells):
+        return False
+    changed = False
+    for cell in notebook.cells:
+        cell_tags = tags(cell)
+        if PARAMETERS_TAG in cell_tags and INJECTED_TAG not in cell_tags:
+            if REMOVE_TAG not in cell_tags:
+                cell.metadata["tags"] = [*cell_tags, REMOVE_TAG]
+                changed = True
+    if changed:
+        nbformat.write(notebook, str(path))
+    return changed
+
+
 def execute_notebook(notebook: Path, output: Path, parameters: dict, cwd: Path) -> NotebookResult:
-    """Run one notebook with papermill; a failure becomes a result naming the failing cell."""
+    """Run one notebook with papermill; a failure becomes a result naming the failing cell.
+
+    The executed copy at `output` shows its parameters once in the book (see
+    `hide_source_parameters`), also when a cell failed.
+    """
+    result = _run_papermill(notebook, output, parameters, cwd)
+    if output.is_file():
+        try:
+            hide_source_parameters(output)
+        except Exception as exc:  # an unreadable output must not hide the execution's outcome
+            if result.status != "failed":
+                return NotebookResult(
+                    notebook.stem, "failed", result.seconds, output, repr(exc), None
+                )
+    return result
+
+
+def _run_papermill(notebook: Path, output: Path, parameters: dict, cwd: Path) -> NotebookResult:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 

@@ -8,11 +8,28 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from aacr_lib.book import build_html, discover_notebooks, execute_book, notebook_parameters
+from aacr_lib.book import (
+    build_html,
+    discover_notebooks,
+    execute_book,
+    hide_source_parameters,
+    notebook_parameters,
+)
 from aacr_lib.cli import main
 from aacr_lib.errors import AacrError
 
 PARAMS = 'profile = "demo"\ndata_root = None\nruns_root = None\ndevice = "cpu"\nsmoke = False'
+
+
+def parameter_cells(notebook) -> tuple[list, list]:
+    """(visible, removed) cells tagged `parameters` or `injected-parameters`."""
+    cells = [
+        cell
+        for cell in notebook.cells
+        if {"parameters", "injected-parameters"} & set(cell.metadata.get("tags", []))
+    ]
+    removed = [cell for cell in cells if "remove-cell" in cell.metadata["tags"]]
+    return [cell for cell in cells if cell not in removed], removed
 
 
 def write_notebook(path, *sources, title="Tiny"):
@@ -90,6 +107,33 @@ def test_execute_reports_failing_cell_runs_the_rest_and_caches(tiny_book):
     assert execute_book(tiny_book, parameters, only=["3"], echo=False)[0].status == "executed"
 
 
+def test_executed_notebook_shows_its_parameters_once(tiny_book):
+    parameters = notebook_parameters("clotho", smoke=True)
+    results = execute_book(tiny_book, parameters, only=["1", "2"], echo=False)
+    assert [r.status for r in results] == ["executed", "failed"]
+    for name in ("01_first.ipynb", "02_broken.ipynb"):  # a failed chapter is rendered too
+        executed = nbformat.read(tiny_book / "_build" / "executed" / name, as_version=4)
+        visible, removed = parameter_cells(executed)
+        # the book shows papermill's cell, with the values of this run ...
+        assert len(visible) == 1 and visible[0].metadata.tags == ["injected-parameters"]
+        assert 'profile = "clotho"' in visible[0].source and "smoke = True" in visible[0].source
+        # ... and hides the notebook's own defaults, which stay in the file before it
+        assert [cell.source for cell in removed] == [PARAMS]
+        assert removed[0].metadata.tags == ["parameters", "remove-cell"]
+        assert executed.cells.index(removed[0]) + 1 == executed.cells.index(visible[0])
+    # the injected values were the ones used; the committed notebook is untouched
+    assert (tiny_book / "first.txt").read_text() == "clothoTrue"
+    committed = nbformat.read(tiny_book / "notebooks" / "01_first.ipynb", as_version=4)
+    assert all("remove-cell" not in cell.metadata.get("tags", []) for cell in committed.cells)
+
+
+def test_parameters_stay_visible_without_an_injected_cell(tiny_book):
+    path = tiny_book / "notebooks" / "03_after.ipynb"
+    assert hide_source_parameters(path) is False  # nothing injected: the defaults are all there is
+    visible, removed = parameter_cells(nbformat.read(path, as_version=4))
+    assert len(visible) == 1 and not removed
+
+
 def test_cli_exits_non_zero_when_a_notebook_fails(tiny_book, capsys):
     code = main(["book", "--root", str(tiny_book), "--smoke", "--no-html", "--only", "2"])
     assert code == 1
@@ -108,3 +152,5 @@ def test_html_build_renders_executed_notebooks(tiny_book):
     assert index == tiny_book / "_build" / "html" / "index.html"
     page = (tiny_book / "_build" / "html" / "notebooks" / "01_first.html").read_text()
     assert "the answer is 42" in page  # outputs come from the papermill run
+    # the parameters are shown once (papermill's injected cell), not the removed defaults too
+    assert page.count("Parameters") == 1 and page.count(">data_root<") == 1

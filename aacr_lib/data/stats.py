@@ -59,6 +59,23 @@ def event_table(root: str | os.PathLike) -> pd.DataFrame | None:
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
+def event_counts(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """How often the foreground sound events occur, per clip and per label.
+
+    `events` is an `event_table` (columns `split`, `file_name`, `label`, `kind`, ...). Only rows
+    of kind `event` count; background rows are ignored. Returns `(per_clip, labels)`:
+
+    - `per_clip`: one row per (split, file name) with at least one event, and its number of
+      event occurrences in `occurrences` (clips without events do not appear);
+    - `labels`: columns `label` and `count`, the occurrences of each label over all clips and
+      splits, most frequent first.
+    """
+    foreground = events[events["kind"] == "event"]
+    per_clip = foreground.groupby(["split", "file_name"]).size().rename("occurrences").reset_index()
+    labels = foreground["label"].value_counts().rename_axis("label").reset_index(name="count")
+    return per_clip, labels
+
+
 def split_summary(clips: pd.DataFrame, captions: pd.DataFrame) -> pd.DataFrame:
     """Per-split summary table: clips, hours, clip length, captions, caption length, vocabulary."""
     rows = []
