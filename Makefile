@@ -18,13 +18,14 @@ setup: $(STAMP)
 book: setup
 	$(BIN)/aacr book --profile demo
 
-## ruff (lint + format check) and the test suite.
+## ruff (lint + format check), the import contract (layers, no cycles) and the test suite.
 test: setup lint
 	$(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: setup
 	$(BIN)/ruff format .

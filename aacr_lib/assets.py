@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aacr_lib.errors import PretrainedUnavailable
+from aacr_lib.download import download_file
+from aacr_lib.errors import PretrainedUnavailable, lookup
 from aacr_lib.paths import cache_root
 
 
@@ -163,11 +164,7 @@ ASSETS: dict[str, Asset] = {
 
 
 def get(name: str) -> Asset:
-    try:
-        return ASSETS[name]
-    except KeyError:
-        known = ", ".join(sorted(ASSETS))
-        raise KeyError(f"unknown asset {name!r}; known: {known}") from None
+    return lookup(ASSETS, name, "asset", error=KeyError)
 
 
 def require(name: str, root: str | os.PathLike | None = None) -> Path:
@@ -200,8 +197,6 @@ def status(root: str | os.PathLike | None = None) -> list[dict[str, str | bool |
 
 def fetch(name: str, root: str | os.PathLike | None = None, progress: bool = True) -> Path:
     """Download every file of a cache-dir asset with its checksum (needs the network)."""
-    from aacr_lib.download import download_file
-
     asset = get(name)
     if not asset.files:
         raise PretrainedUnavailable(

@@ -10,8 +10,11 @@ import html
 import os
 from collections.abc import Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from IPython.display import HTML, Audio, display
+from scipy.signal import spectrogram
 
 from aacr_lib.audio import load_audio
 
@@ -22,8 +25,6 @@ def spectrogram_db(
     waveform: np.ndarray, sample_rate: int, n_fft: int = 1024, hop: int = 256
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A power spectrogram in dB (`freqs`, `times`, `[freqs, frames]`), for pictures only."""
-    from scipy.signal import spectrogram
-
     freqs, times, power = spectrogram(
         waveform, fs=sample_rate, nperseg=n_fft, noverlap=n_fft - hop, window="hann"
     )
@@ -33,8 +34,6 @@ def spectrogram_db(
 
 def plot_spectrogram(waveform: np.ndarray, sample_rate: int, title: str = "", ax=None):
     """Draw a log-mel spectrogram on `ax` (a new figure when None); returns the axis."""
-    import matplotlib.pyplot as plt
-
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 2.4))
     freqs, times, image = spectrogram_db(waveform, sample_rate)
@@ -48,8 +47,6 @@ def plot_spectrogram(waveform: np.ndarray, sample_rate: int, title: str = "", ax
 
 def audio_player(waveform: np.ndarray, sample_rate: int):
     """An embedded audio player (IPython), which the HTML book keeps."""
-    from IPython.display import Audio
-
     return Audio(waveform, rate=sample_rate, normalize=True)
 
 
@@ -66,9 +63,6 @@ def show_clip(
     generated: Sequence[str] | None = None,
 ) -> None:
     """Spectrogram, audio player and captions (references, optionally generated ones) of a clip."""
-    import matplotlib.pyplot as plt
-    from IPython.display import HTML, display
-
     waveform, sample_rate = load_audio(audio_path, SPECTROGRAM_SR)
     plot_spectrogram(waveform, sample_rate, title or os.path.basename(audio_path))
     plt.show()
@@ -82,8 +76,6 @@ def show_clip(
 
 def plot_histograms(frame: pd.DataFrame, columns: Sequence[str], by: str = "split", bins: int = 20):
     """One histogram panel per column, one colour per `by` group; returns the figure."""
-    import matplotlib.pyplot as plt
-
     fig, axes = plt.subplots(1, len(columns), figsize=(5 * len(columns), 3.2))
     axes = np.atleast_1d(axes)
     for ax, column in zip(axes, columns, strict=True):
@@ -98,8 +90,6 @@ def plot_histograms(frame: pd.DataFrame, columns: Sequence[str], by: str = "spli
 
 def plot_bar(frame: pd.DataFrame, label: str, value: str, title: str = "", horizontal: bool = True):
     """A bar chart of `value` by `label` (largest on top when horizontal); returns the figure."""
-    import matplotlib.pyplot as plt
-
     fig, ax = plt.subplots(figsize=(7, max(2.5, 0.22 * len(frame))))
     if horizontal:
         ax.barh(frame[label][::-1], frame[value][::-1])

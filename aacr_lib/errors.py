@@ -33,3 +33,15 @@ class PretrainedUnavailable(AacrError):
 
 class ConfigError(AacrError):
     """An unknown experiment, profile or configuration key."""
+
+
+def lookup(options, name, what: str, error: type[Exception] = ConfigError):
+    """`options[name]`, or `error` saying "unknown {what} {name!r}; choose one of …".
+
+    The one lookup every registry of names uses (experiments, profiles, assets, feature kinds,
+    metrics), so a typo always gets the same helpful message.
+    """
+    try:
+        return options[name]
+    except KeyError:
+        raise error(f"unknown {what} {name!r}; choose one of {', '.join(options)}") from None

@@ -1,9 +1,16 @@
-"""Book profiles and the context every notebook starts from.
+"""Profiles, and the context every notebook starts from.
+
+A **profile** says which data everything runs on and at which size, for every task alike:
+`demo` (ClothoMix, models sized for a 2-core CPU), `clotho` (Clotho v2.1 at the report's sizes, a
+GPU server; `paper` is another name for it, kept for `aacr train --profile paper`) and `smoke`
+(the demo on tiny data, one training step: the test suite). Each task's experiment set holds its
+own overlay per profile (`aacr_lib.experiments`).
 
 A notebook's `parameters` cell holds `profile`, `data_root`, `runs_root`, `device` and `smoke`;
 `notebook_context(...)` turns them into concrete directories, making sure the data exists:
 the `demo` profile builds ClothoMix when it is missing, `clotho` names the download command,
-and `smoke=True` (the test suite) uses a tiny ClothoMix so every chapter runs in seconds.
+and `smoke=True` (the test suite) runs the `smoke` profile on a tiny ClothoMix so every chapter
+runs in seconds.
 """
 
 from __future__ import annotations
@@ -12,28 +19,33 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from aacr_lib.errors import ConfigError, DatasetUnavailable
+from filelock import FileLock
+
+from aacr_lib.data import clothomix
+from aacr_lib.errors import DatasetUnavailable, lookup
 from aacr_lib.paths import dataset_dir, runs_root
 
 
 @dataclass(frozen=True)
-class BookProfile:
-    """Which data the book runs on and which experiment sizes it uses."""
+class Profile:
+    """Which data a profile runs on; each task's sizes for it are overlays of its experiments."""
 
     name: str
     dataset: str
-    experiment_profile: str
     description: str
 
 
-PROFILES: dict[str, BookProfile] = {
-    "demo": BookProfile(
-        "demo", "clothomix", "demo", "ClothoMix demo data, model sizes scaled for a 2-core CPU"
+PROFILES: dict[str, Profile] = {
+    "demo": Profile(
+        "demo", "clothomix", "ClothoMix demo data, model sizes scaled for a 2-core CPU"
     ),
-    "clotho": BookProfile(
-        "clotho", "clotho", "paper", "Clotho v2.1, the report's model sizes (a GPU server)"
-    ),
+    "clotho": Profile("clotho", "clotho", "Clotho v2.1, the report's model sizes (a GPU server)"),
+    "smoke": Profile("smoke", "clothomix", "the demo on tiny data, one training step (tests only)"),
 }
+# Other names of a profile: `paper` is what `aacr train --profile` called the clotho sizes.
+ALIASES = {"paper": "clotho"}
+# The profiles a book is built at (`aacr book --profile`); smoke is the chapters' `smoke` flag.
+BOOK_PROFILES = ("demo", "clotho")
 
 # Set by the book runner for its kernels: batch runs print no progress bars (nobody watches them,
 # and they would end up in the rendered book); interactive notebooks show them.
@@ -49,20 +61,20 @@ def batch_run() -> bool:
     return os.environ.get(BATCH_ENV, "0") not in ("0", "")
 
 
-def get_profile(name: str) -> BookProfile:
-    try:
-        return PROFILES[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}"
-        ) from None
+def canonical_profile(name: str) -> str:
+    """The profile's own name (`paper` → `clotho`); an unknown name is a `ConfigError`."""
+    return get_profile(name).name
+
+
+def get_profile(name: str) -> Profile:
+    return lookup(PROFILES, ALIASES.get(name, name), "profile")
 
 
 @dataclass(frozen=True)
 class NotebookContext:
     """Resolved parameters of one notebook run."""
 
-    profile: BookProfile
+    profile: Profile
     data_dir: Path
     runs_root: Path
     device: str
@@ -72,6 +84,11 @@ class NotebookContext:
     def progress(self) -> bool:
         """Progress bars for long work: on in JupyterLab, off in batch runs (`aacr book`)."""
         return not batch_run()
+
+    @property
+    def run_profile(self) -> str:
+        """The profile the chapter's runs use: `smoke` in smoke mode, else the book's."""
+        return "smoke" if self.smoke else self.profile.name
 
     @property
     def dataset_name(self) -> str:
@@ -86,10 +103,6 @@ def ensure_clothomix(directory: Path, smoke: bool = False, progress: bool = True
     then find the complete copy. The captions of the evaluation split are written last, so
     their presence means "complete", and an interrupted build is simply redone.
     """
-    from filelock import FileLock
-
-    from aacr_lib.data.clothomix import generate_clothomix
-
     directory = Path(directory)
     marker = directory / "clotho_captions_evaluation.csv"
     if marker.is_file():
@@ -99,12 +112,12 @@ def ensure_clothomix(directory: Path, smoke: bool = False, progress: bool = True
         if marker.is_file():
             return directory  # built by another process while this one waited
         if smoke:
-            generate_clothomix(
+            clothomix.generate_clothomix(
                 directory, seed=0, clips=SMOKE_CLIPS, duration=SMOKE_DURATION, progress=False
             )
         else:
             print(f"ClothoMix not found in {directory}: building it (about a minute)…")
-            generate_clothomix(directory, seed=0, progress=progress)
+            clothomix.generate_clothomix(directory, seed=0, progress=progress)
     return directory
 
 
@@ -127,7 +140,7 @@ def notebook_context(
     smoke: bool = False,
 ) -> NotebookContext:
     """Resolve a notebook's parameters; the dataset is guaranteed to exist afterwards."""
-    book_profile = get_profile(profile)
+    book_profile = lookup({name: PROFILES[name] for name in BOOK_PROFILES}, profile, "profile")
     runs = runs_root(runs_root_dir)
     if smoke:
         # Smoke runs never touch real data: a tiny ClothoMix, shared by all notebooks of a run.

@@ -1,10 +1,17 @@
-"""Self-describing run directories: the only thing the book reads.
+"""Self-describing run directories and the one run lifecycle: the only thing the book reads.
 
 A run directory is named `{task}-{experiment}-{config hash}` under the runs root and holds:
 `config.yaml` (the resolved config), `run.json` (git commit, package versions, seed, device,
-start/end time, status), `metrics.json`, an outputs CSV (generated captions, rankings, ...) and
+start/end time, status), `metrics.json`, `history.json` (`{"task", "experiment", "epochs":
+[...]}`, one record per epoch), an outputs CSV (generated captions, rankings, ...) and
 `checkpoints/` (safetensors). The same config always maps to the same directory, which is what
 makes a rerun resume instead of starting over.
+
+`execute_run(...)` is the lifecycle every task's runs go through: return a complete run as it
+is; refuse a directory trained on other data; write `config.yaml` and `run.json`; run the task's
+body; on success write `metrics.json` and mark the run `complete`, on Ctrl-C `interrupted`, on
+an error `failed`, and when the body stops early on request (it returns None) `interrupted`:
+the same command resumes it.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import os
 import platform
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -26,6 +33,7 @@ import yaml
 
 from aacr_lib import __version__
 from aacr_lib.config import config_hash, to_dict
+from aacr_lib.data.clotho import captions_csv_path
 from aacr_lib.errors import AacrError, ConfigError
 from aacr_lib.paths import runs_root
 
@@ -50,6 +58,7 @@ TRACKED_PACKAGES = (
 CONFIG_FILE = "config.yaml"
 RUN_FILE = "run.json"
 METRICS_FILE = "metrics.json"
+HISTORY_FILE = "history.json"
 
 
 def _now() -> str:
@@ -116,6 +125,15 @@ class RunDir:
             raise AacrError(f"{path}: no metrics yet (the run has not finished evaluation)")
         return json.loads(path.read_text())
 
+    def history(self) -> list[dict[str, Any]]:
+        """The per-epoch records of `history.json` ([] when the run has none)."""
+        path = self.path / HISTORY_FILE
+        if not path.is_file():
+            return []
+        document = json.loads(path.read_text())
+        # retrieval runs made before the one format wrote the bare list of epochs
+        return list(document if isinstance(document, list) else document.get("epochs", []))
+
     @property
     def complete(self) -> bool:
         try:
@@ -132,9 +150,15 @@ class RunDir:
     def write_metrics(self, metrics: dict[str, Any], name: str = METRICS_FILE) -> Path:
         return _write_json(self.path / name, metrics)
 
+    def write_history(self, epochs: Sequence[dict[str, Any]]) -> Path:
+        """`history.json`: the task, the experiment and one record per epoch."""
+        info = self.info()
+        document = {"task": info.get("task"), "experiment": info.get("experiment")}
+        return _write_json(self.path / HISTORY_FILE, {**document, "epochs": list(epochs)})
+
     def write_outputs(self, frame: Any, name: str = "outputs.csv") -> Path:
         """Write a pandas DataFrame (or a list of dict rows) as CSV inside the run."""
-        import pandas as pd
+        import pandas as pd  # pandas only where outputs are written (`aacr info` needs none)
 
         frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
         path = self.path / name
@@ -148,9 +172,24 @@ class RunDir:
 def _write_json(path: Path, payload: dict[str, Any]) -> Path:
     # Write then rename, so a reader never sees a half-written file.
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=False, default=_json_default) + "\n")
     os.replace(tmp, path)
     return path
+
+
+def _json_default(value: Any) -> Any:
+    # numpy scalars are written as numbers, anything else as its text
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def run_path(
+    task: str, experiment: str, config: Any, root: str | os.PathLike | None = None
+) -> Path:
+    """Where the run of a resolved config lives (whether or not it exists yet)."""
+    return runs_root(root) / run_name(task, experiment, config)
 
 
 def create_run(
@@ -167,7 +206,7 @@ def create_run(
     A reopened run keeps its first start time and records the restart, so a resumed job shows
     its whole history.
     """
-    path = runs_root(root) / run_name(task, experiment, config)
+    path = run_path(task, experiment, config, root)
     path.mkdir(parents=True, exist_ok=True)
     (path / CONFIG_FILE).write_text(yaml.safe_dump(to_dict(config), sort_keys=False))
     run = RunDir(path)
@@ -227,8 +266,6 @@ def find_runs(
 
 def data_fingerprint(data_dir: str | os.PathLike, splits: Sequence[str]) -> str:
     """SHA-1 (12 hex digits) of the splits' captions CSVs: which data a run was trained on."""
-    from aacr_lib.data.clotho import captions_csv_path
-
     digest = hashlib.sha1()
     for split in splits:
         path = captions_csv_path(data_dir, split)
@@ -248,3 +285,66 @@ def check_same_data(run: RunDir, fingerprint: str) -> None:
             f"run {run.path} was trained on other data (fingerprint {previous}, now "
             f"{fingerprint}); delete that run directory or use another runs root (--runs-root)"
         )
+
+
+def execute_run(
+    task: str,
+    experiment: str,
+    config: Any,
+    body: Callable[[RunDir], dict[str, Any] | None],
+    *,
+    seed: int,
+    runs_root: str | os.PathLike | None = None,
+    device: str = "cpu",
+    data_dir: str | os.PathLike | None = None,
+    splits: Sequence[str] = (),
+    accelerator: Any = None,
+    extra: dict[str, Any] | None = None,
+) -> RunDir:
+    """The run lifecycle shared by every task; `body(run)` does the task's work.
+
+    `body` returns the metrics to write into `metrics.json` (on the main process; other
+    processes of a data-parallel launch may return anything), or None when it stopped early on
+    request. With `data_dir`, the data's fingerprint (`splits`) is recorded and a run directory
+    trained on other data is refused. `accelerator` (a data-parallel launch): only its main
+    process writes, and every process waits for it between the steps.
+    """
+    path = run_path(task, experiment, config, runs_root)
+    existing = RunDir(path)
+    if existing.complete:
+        return existing  # finished before: nothing to do, and its run.json stays as it was
+    main = accelerator is None or accelerator.is_main_process
+    facts = dict(extra or {})
+    if data_dir is not None:
+        fingerprint = data_fingerprint(data_dir, splits)
+        facts.update({"data_dir": str(data_dir), "data_fingerprint": fingerprint})
+        check_same_data(existing, fingerprint)
+    if accelerator is not None:
+        facts["processes"] = accelerator.num_processes
+    if main:
+        create_run(task, experiment, config, seed, device, runs_root, extra=facts)
+    _wait(accelerator)
+    run = RunDir(path)
+    try:
+        metrics = body(run)
+    except KeyboardInterrupt:
+        if main:
+            run.finish("interrupted")  # rerunning the same command resumes it
+        raise
+    except BaseException:
+        if main:
+            run.finish("failed")
+        raise
+    if main:
+        if metrics is None:
+            run.finish("interrupted")  # stopped on request: the same command resumes it
+        else:
+            run.write_metrics({**metrics, "experiment": experiment})
+            run.finish()
+    _wait(accelerator)
+    return run
+
+
+def _wait(accelerator: Any) -> None:
+    if accelerator is not None:
+        accelerator.wait_for_everyone()

@@ -22,7 +22,7 @@ def test_a_complete_cache_directory_makes_the_asset_available(tmp_path):
 
 
 def test_unknown_asset_lists_the_known_ones():
-    with pytest.raises(KeyError, match="known: "):
+    with pytest.raises(KeyError, match="choose one of "):
         assets.get("wav2vec")
 
 

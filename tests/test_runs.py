@@ -1,10 +1,20 @@
 import json
 from dataclasses import dataclass
 
+import pytest
 import yaml
 
 from aacr_lib.config import config_hash
-from aacr_lib.runs import RunDir, create_run, find_runs, run_name
+from aacr_lib.errors import ConfigError
+from aacr_lib.runs import (
+    HISTORY_FILE,
+    RunDir,
+    create_run,
+    execute_run,
+    find_runs,
+    run_name,
+    run_path,
+)
 
 
 @dataclass(frozen=True)
@@ -52,3 +62,84 @@ def test_find_runs_filters_and_skips_incomplete(tmp_path):
     assert len(find_runs(tmp_path, task="captioning", complete_only=False)) == 2
     assert find_runs(tmp_path / "missing") == []
     assert isinstance(find_runs(tmp_path)[0], RunDir)
+
+
+def _clips_csv(directory, text="file_name,caption_1\na.wav,rain falls\n"):
+    directory.mkdir(parents=True, exist_ok=True)
+    for split in ("development", "validation", "evaluation"):
+        (directory / f"clotho_captions_{split}.csv").write_text(text)
+    return directory
+
+
+SPLITS = ("development", "validation", "evaluation")
+
+
+def test_execute_run_writes_metrics_history_and_marks_the_run_complete(tmp_path):
+    data = _clips_csv(tmp_path / "data")
+
+    def body(run):
+        run.write_history([{"epoch": 1, "val_loss": 0.5}])
+        return {"cider_d": 0.25}
+
+    run = execute_run(
+        "captioning", "baseline", Toy(), body, seed=4, runs_root=tmp_path, data_dir=data,
+        splits=SPLITS,
+    )  # fmt: skip
+    assert run.complete and run.info()["seed"] == 4 and run.info()["data_fingerprint"]
+    assert run.metrics() == {"cider_d": 0.25, "experiment": "baseline"}
+    assert run.history() == [{"epoch": 1, "val_loss": 0.5}]
+    document = json.loads((run.path / HISTORY_FILE).read_text())
+    assert (document["task"], document["experiment"]) == ("captioning", "baseline")
+
+    def must_not_run(run):
+        raise AssertionError("a complete run is not run again")
+
+    again = execute_run("captioning", "baseline", Toy(), must_not_run, seed=4, runs_root=tmp_path)
+    assert again.path == run.path and len(again.info()["starts"]) == 1
+
+
+def test_execute_run_marks_failed_interrupted_and_stopped_runs(tmp_path):
+    def fails(run):
+        raise ValueError("broken")
+
+    with pytest.raises(ValueError):
+        execute_run("retrieval", "a", Toy(lr=1), fails, seed=0, runs_root=tmp_path)
+    assert RunDir(run_path("retrieval", "a", Toy(lr=1), tmp_path)).info()["status"] == "failed"
+
+    def interrupted(run):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        execute_run("retrieval", "a", Toy(lr=2), interrupted, seed=0, runs_root=tmp_path)
+    status = RunDir(run_path("retrieval", "a", Toy(lr=2), tmp_path)).info()["status"]
+    assert status == "interrupted"
+
+    stopped = execute_run("retrieval", "a", Toy(lr=3), lambda run: None, seed=0, runs_root=tmp_path)
+    assert stopped.info()["status"] == "interrupted" and not stopped.complete
+    assert not (stopped.path / "metrics.json").exists()
+    # the same command resumes it: the run directory is reopened and finished
+    resumed = execute_run("retrieval", "a", Toy(lr=3), lambda run: {}, seed=0, runs_root=tmp_path)
+    assert resumed.path == stopped.path and resumed.complete
+    assert len(resumed.info()["starts"]) == 2
+
+
+def test_execute_run_refuses_a_run_directory_trained_on_other_data(tmp_path):
+    first = _clips_csv(tmp_path / "first")
+    other = _clips_csv(tmp_path / "other", "file_name,caption_1\nb.wav,a dog barks\n")
+    execute_run(
+        "retrieval", "a", Toy(), lambda run: None, seed=0, runs_root=tmp_path / "runs",
+        data_dir=first, splits=SPLITS,
+    )  # fmt: skip
+    with pytest.raises(ConfigError, match="trained on other data"):
+        execute_run(
+            "retrieval", "a", Toy(), lambda run: {}, seed=0, runs_root=tmp_path / "runs",
+            data_dir=other, splits=SPLITS,
+        )  # fmt: skip
+
+
+def test_history_of_an_older_retrieval_run_still_reads(tmp_path):
+    run = create_run("retrieval", "baseline", Toy(), seed=0, root=tmp_path)
+    (run.path / HISTORY_FILE).write_text(json.dumps([{"epoch": 1}]))  # the bare list of old
+    assert run.history() == [{"epoch": 1}]
+    run.write_history([{"epoch": 1}, {"epoch": 2}])
+    assert [e["epoch"] for e in run.history()] == [1, 2]

@@ -1,6 +1,6 @@
 """The captioning task's configuration: one typed dataclass, defaults = the DCASE 2022 baseline.
 
-Experiments (`experiments.py`) and profiles (`profiles.py`) are overlays on it; `KEY=VALUE`
+Experiments and profiles (`experiments.py`) are overlays on it; `KEY=VALUE`
 overrides are the last layer (`aacr_lib.config.parse_overrides`). The resolved config's hash
 names the run directory.
 """
@@ -8,34 +8,25 @@ names the run directory.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from aacr_lib.captioning.tokenizer import TokenizerConfig
+from aacr_lib.data.config import DataConfig
 from aacr_lib.models.captioning.config import CaptioningModelConfig
 from aacr_lib.training.config import TrainingConfig
 
 
 @dataclass
-class DataConfig:
-    """Which dataset and features; the dataset directory itself is not part of the config."""
+class CaptioningDataConfig(DataConfig):
+    """The baseline reads VGGish embeddings, at most 32 per clip."""
 
-    # Folder name under the data root (`clotho`, `clothomix`); the run records the data's
-    # fingerprint, so a run directory never mixes two datasets.
-    dataset: str = "clotho"
-    # Feature kind of `aacr_lib.features` and field overrides of its default config.
     features: str = "vggish"
-    feature_options: dict[str, Any] = field(default_factory=dict)
     # Clips longer than this many feature frames are cut to their first frames (baseline: 32).
     max_frames: int = 32
-    train_split: str = "development"
-    validation_split: str = "validation"
-    evaluation_split: str = "evaluation"
-    # Use only the first N clips of each split (smoke runs); None: all.
-    max_clips: int | None = None
 
 
 @dataclass
-class LossConfig:
+class CaptionLossConfig:
     """`mask_pad=False` is the baseline (pad tokens count in the loss); True leaves them out."""
 
     mask_pad: bool = False
@@ -74,10 +65,10 @@ class EvaluationConfig:
 class CaptioningConfig:
     """Everything that defines a captioning run."""
 
-    data: DataConfig = field(default_factory=DataConfig)
+    data: CaptioningDataConfig = field(default_factory=CaptioningDataConfig)
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
     model: CaptioningModelConfig = field(default_factory=CaptioningModelConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
-    loss: LossConfig = field(default_factory=LossConfig)
+    loss: CaptionLossConfig = field(default_factory=CaptionLossConfig)
     decoding: DecodingConfig = field(default_factory=DecodingConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)

@@ -11,10 +11,23 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import Markdown, display
 
-from aacr_lib.captioning.report_tables import METRICS, ReportTable, report_table
+from aacr_lib.captioning.experiments import EXPERIMENTS, resolve_config
+from aacr_lib.captioning.report_tables import (
+    METRICS,
+    ReportTable,
+    report_table,
+    table_for_experiment,
+)
+from aacr_lib.captioning.run import read_captions
+from aacr_lib.captioning.task import OUTPUTS_FILE
+from aacr_lib.data.clotho import read_split
+from aacr_lib.display import format_table, show_clip
 from aacr_lib.evaluation.captioning import METRIC_TITLES
+from aacr_lib.models.captioning import count_parameters
 from aacr_lib.runs import RunDir
 
 TITLES = METRIC_TITLES
@@ -22,8 +35,7 @@ TITLES = METRIC_TITLES
 
 def history(run: RunDir) -> list[dict[str, Any]]:
     """The per-epoch records of a run (`history.json`); [] when it has none."""
-    path = run.path / "history.json"
-    return json.loads(path.read_text())["epochs"] if path.is_file() else []
+    return run.history()
 
 
 def _metric_rows(values: Mapping[str, Any]) -> list[float | None]:
@@ -123,10 +135,6 @@ def final_metrics_table(
 
 def show_table(frame: pd.DataFrame, notes: Sequence[str] = (), digits: int = 3) -> None:
     """Display a table (n/a for missing values) and its notes as a bullet list."""
-    from IPython.display import Markdown, display
-
-    from aacr_lib.display import format_table
-
     display(format_table(frame, digits=digits))
     if notes:
         display(Markdown("\n".join(f"- {note}" for note in notes)))
@@ -134,8 +142,6 @@ def show_table(frame: pd.DataFrame, notes: Sequence[str] = (), digits: int = 3) 
 
 def plot_learning_curves(runs: Mapping[str, RunDir], metric: str = "cider_d"):
     """Training and validation loss per epoch, and the validation `metric`, one line per run."""
-    import matplotlib.pyplot as plt
-
     fig, (loss_ax, metric_ax) = plt.subplots(1, 2, figsize=(11, 3.6))
     for label, run in runs.items():
         records = history(run)
@@ -159,17 +165,13 @@ def plot_learning_curves(runs: Mapping[str, RunDir], metric: str = "cider_d"):
 
 def generated_captions(run: RunDir) -> dict[str, str]:
     """`{file_name: caption}` of a run's evaluation outputs."""
-    frame = pd.read_csv(run.path / "generated_captions.csv", keep_default_na=False)
-    return dict(zip(frame["file_name"], frame["caption_predicted"], strict=True))
+    return read_captions(run.path / OUTPUTS_FILE)
 
 
 def show_examples(
     runs: Mapping[str, RunDir], data_dir: Any, count: int = 3, split: str = "evaluation"
 ) -> None:
     """Spectrogram, audio player, generated captions (one per run) and the references."""
-    from aacr_lib.data.clotho import read_split
-    from aacr_lib.display import show_clip
-
     items = read_split(data_dir, split, metadata=False)
     outputs = {label: generated_captions(run) for label, run in runs.items()}
     for item in items[:count]:
@@ -200,9 +202,6 @@ def experiments_table(profile: str, names: Sequence[str] | None = None) -> pd.Da
     Parameter counts use the bart-base vocabulary at paper size and the profile's BPE target
     size otherwise (the trained tokenizer may end a little smaller).
     """
-    from aacr_lib.captioning.experiments import EXPERIMENTS, resolve_config
-    from aacr_lib.models.captioning import count_parameters
-
     rows = []
     for name in names or list(EXPERIMENTS):
         experiment = EXPERIMENTS[name]
@@ -223,7 +222,6 @@ def experiments_table(profile: str, names: Sequence[str] | None = None) -> pd.Da
 
 def profiles_table(profiles: Sequence[str] = ("paper", "demo")) -> pd.DataFrame:
     """The settings that differ between profiles, side by side."""
-    from aacr_lib.captioning.experiments import resolve_config
 
     def describe(config) -> dict[str, Any]:
         model, training = config.model, config.training
@@ -254,8 +252,6 @@ def profiles_table(profiles: Sequence[str] = ("paper", "demo")) -> pd.DataFrame:
 
 def report_last_epochs(experiments: Sequence[str]) -> pd.DataFrame:
     """The report's scores at the last epoch it gives for each experiment (one column each)."""
-    from aacr_lib.captioning.report_tables import table_for_experiment
-
     columns: dict[str, list[float | None]] = {}
     for name in experiments:
         table = table_for_experiment(name)
@@ -266,3 +262,13 @@ def report_last_epochs(experiments: Sequence[str]) -> pd.DataFrame:
             table.at_epoch(last)
         )
     return _frame(columns)
+
+
+def format_metrics(metrics: Mapping[str, Any]) -> str:
+    """A finished run's metrics for the terminal (`aacr train captioning`): the JSON, then one
+    line per metric that could not be computed, with the reason."""
+    shown = {k: v for k, v in metrics.items() if k != "unavailable"}
+    lines = [json.dumps(shown, indent=2)]
+    for name, reason in metrics.get("unavailable", {}).items():
+        lines.append(f"{name}: unavailable ({reason})")
+    return "\n".join(lines)

@@ -1,26 +1,23 @@
-"""The registry of captioning experiments and the profiles they run at.
+"""The captioning experiments and their sizes per profile, in the shared registry's shape.
 
-A profile says at which size everything runs: `paper` (the report's sizes on Clotho with VGGish
-features, 20 epochs), `demo` (ClothoMix, scaled to train in seconds on a 2-core CPU) and `smoke`
-(the demo on tiny data, one step: for tests). An experiment is a small overlay on the profile's
-baseline, computed from it, so the demo makes the same relative change as the paper (e.g.
-`layers7` adds one encoder and one decoder layer to whatever the profile's baseline has).
+Profiles (`aacr_lib.profiles`): `clotho` (the report's sizes on Clotho with VGGish features, 20
+epochs; also called `paper`), `demo` (ClothoMix, scaled to train in seconds on a 2-core CPU) and
+`smoke` (the demo on tiny data, one step: for tests). An experiment is a small overlay on the
+profile's baseline, computed from it, so the demo makes the same relative change as the paper
+(e.g. `layers7` adds one encoder and one decoder layer to whatever the profile's baseline has).
 
-Resolution order: `CaptioningConfig` defaults → profile overlay → experiment overlay →
-`KEY=VALUE` overrides.
+Resolution (`aacr_lib.experiments.ExperimentSet.resolve`): `CaptioningConfig` defaults →
+profile overlay → experiment overlay → `KEY=VALUE` overrides.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from aacr_lib.captioning.config import CaptioningConfig
-from aacr_lib.config import resolve
-from aacr_lib.errors import ConfigError
+from aacr_lib.experiments import Experiment, ExperimentSet, merge_overlays
 
-PAPER_PROFILE: dict[str, Any] = {}  # the defaults are the paper's baseline
+CLOTHO_PROFILE: dict[str, Any] = {}  # the defaults are the paper's baseline
 
 DEMO_PROFILE: dict[str, Any] = {
     "data": {
@@ -73,14 +70,14 @@ SMOKE_PROFILE: dict[str, Any] = {
     "evaluation": {"epoch_metrics": ["cider_d"], "metrics": ["bleu", "rouge_l", "cider_d"]},
 }
 
-PROFILES: dict[str, dict[str, Any]] = {
-    "paper": PAPER_PROFILE,
+PROFILE_OVERLAYS: dict[str, dict[str, Any]] = {
+    "clotho": CLOTHO_PROFILE,
     "demo": DEMO_PROFILE,
     "smoke": SMOKE_PROFILE,
 }
 
 PROFILE_DESCRIPTIONS = {
-    "paper": "Clotho v2.1, VGGish features, the report's model sizes, 20 epochs, bart-base tokenizer",
+    "clotho": "Clotho v2.1, VGGish features, the report's model sizes, 20 epochs, bart-base tokenizer",
     "demo": (
         "ClothoMix, logmel_pooled features (a VGGish stand-in), d_model 128, 2+2 layers, "
         "a BPE tokenizer trained on the training captions, 5 epochs; every experiment makes "
@@ -88,21 +85,6 @@ PROFILE_DESCRIPTIONS = {
     ),
     "smoke": "the demo profile on tiny data, one training step (tests only)",
 }
-
-
-@dataclass(frozen=True)
-class Experiment:
-    """A named change to the profile's baseline.
-
-    `overlay(base)` returns the overlay dict given the profile's resolved baseline config;
-    `report_table` is the report table it reproduces.
-    """
-
-    name: str
-    title: str
-    description: str
-    report_table: int | None
-    overlay: Callable[[CaptioningConfig], dict[str, Any]]
 
 
 def _adapter2(base: CaptioningConfig) -> dict[str, Any]:
@@ -124,10 +106,13 @@ def _one_more_layer(base: CaptioningConfig) -> dict[str, Any]:
 
 
 def _final(base: CaptioningConfig) -> dict[str, Any]:
-    from aacr_lib.config import deep_merge
+    return merge_overlays(
+        _adapter2(base), _one_more_layer(base), {"model": {"encoder_output": "mean_last2"}}
+    )
 
-    overlay = deep_merge(_adapter2(base), _one_more_layer(base))
-    return deep_merge(overlay, {"model": {"encoder_output": "mean_last2"}})
+
+def _validate(config: CaptioningConfig) -> None:
+    config.model.validate()
 
 
 EXPERIMENTS: dict[str, Experiment] = {
@@ -137,82 +122,63 @@ EXPERIMENTS: dict[str, Experiment] = {
             "baseline",
             "DCASE 2022 baseline",
             "adapter Linear(128→d) → BART encoder → BART decoder, random initialisation",
-            2,
-            lambda base: {},
+            report_table=2,
+            report_section="5.1",
         ),
         Experiment(
             "crnn_encoder",
             "CRNN encoder",
             "the BART encoder (and adapter) replaced by a CRNN: conv blocks + BiGRU",
-            4,
-            lambda base: {"model": {"encoder": "crnn"}},
+            {"model": {"encoder": "crnn"}},
+            report_table=4,
+            report_section="6.1.1",
         ),
         Experiment(
             "mean_all_hidden",
             "Mean of all encoder hidden states",
             "the decoder attends to the mean of every encoder hidden state (embeddings included)",
-            5,
-            lambda base: {"model": {"encoder_output": "mean_all"}},
+            {"model": {"encoder_output": "mean_all"}},
+            report_table=5,
+            report_section="6.1.2",
         ),
         Experiment(
             "mean_last2_hidden",
             "Mean of the last two encoder hidden states",
             "the decoder attends to the mean of the last two encoder hidden states",
-            6,
-            lambda base: {"model": {"encoder_output": "mean_last2"}},
+            {"model": {"encoder_output": "mean_last2"}},
+            report_table=6,
+            report_section="6.1.2",
         ),
         Experiment(
             "adapter2",
             "2-layer audio adapter",
             "two linear adapter layers without activation (128 → d/2 → d)",
-            7,
             _adapter2,
+            report_table=7,
+            report_section="6.1.3",
         ),
         Experiment(
             "layers7",
             "7+7 layers",
             "one more encoder and decoder layer than the baseline (6+6 → 7+7 at paper size)",
-            8,
             _one_more_layer,
+            report_table=8,
+            report_section="6.1.3",
         ),
         Experiment(
             "final",
             "Final architecture",
             "2-layer adapter + one more layer each side + mean of the last two hidden states",
-            9,
             _final,
+            report_table=9,
+            report_section="6.1.4",
         ),
     )
 }
 
 
-def get_experiment(name: str) -> Experiment:
-    try:
-        return EXPERIMENTS[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown captioning experiment {name!r}; choose one of {', '.join(EXPERIMENTS)}"
-        ) from None
-
-
-def get_profile_overlay(profile: str) -> dict[str, Any]:
-    try:
-        return PROFILES[profile]
-    except KeyError:
-        raise ConfigError(
-            f"unknown captioning profile {profile!r}; choose one of {', '.join(PROFILES)}"
-        ) from None
-
-
-def resolve_config(
-    experiment: str,
-    profile: str = "demo",
-    overrides: Mapping[str, Any] | None = None,
-) -> CaptioningConfig:
-    """The full config of `experiment` at `profile`, with `overrides` (a nested dict) on top."""
-    chosen = get_experiment(experiment)
-    profile_overlay = get_profile_overlay(profile)
-    base = resolve(CaptioningConfig, profile_overlay)
-    config = resolve(CaptioningConfig, profile_overlay, chosen.overlay(base), dict(overrides or {}))
-    config.model.validate()
-    return config
+EXPERIMENT_SET = ExperimentSet(
+    "captioning", CaptioningConfig, PROFILE_OVERLAYS, PROFILE_DESCRIPTIONS, EXPERIMENTS, _validate
+)
+get_experiment = EXPERIMENT_SET.get
+resolve_config = EXPERIMENT_SET.resolve

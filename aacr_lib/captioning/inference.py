@@ -12,14 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
+from aacr_lib.audio import load_audio
 from aacr_lib.captioning.config import CaptioningConfig
-from aacr_lib.captioning.data import CaptionCollate, feature_config
+from aacr_lib.captioning.data import CaptionCollate
 from aacr_lib.captioning.decoding import decode_batch, generation_config
 from aacr_lib.captioning.tokenizer import TOKENIZER_DIR, load_tokenizer, special_tokens_of
 from aacr_lib.config import from_dict
 from aacr_lib.errors import AacrError, ConfigError, DataError
+from aacr_lib.features.registry import check_available, compute_features
+from aacr_lib.features.splits import feature_config
 from aacr_lib.models.captioning.model import AudioCaptioningModel, build_model
 from aacr_lib.runs import RunDir
 from aacr_lib.training import checkpoint as ckpt
@@ -73,10 +77,6 @@ def padded_waveform(path: Path, features_config: Any):
 
     A sound shorter than one frame (0.96 s for VGGish-like features) still gets a caption.
     """
-    import numpy as np
-
-    from aacr_lib.audio import load_audio
-
     rate = features_config.sample_rate
     waveform, _ = load_audio(path, sample_rate=rate)
     shortest = int(np.ceil(rate / features_config.frame_rate + 0.05 * rate))
@@ -107,8 +107,6 @@ def caption_files(
     batch_size: int = 16,
 ) -> list[CaptionResult]:
     """Caption each file (in order); unreadable files get `error` instead of `caption`."""
-    from aacr_lib.features.registry import check_available, compute_features
-
     if captioner is None:
         if run_dir is None:
             raise ValueError("give run_dir or a loaded captioner")

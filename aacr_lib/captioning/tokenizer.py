@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Literal
 
 from aacr_lib.errors import PretrainedUnavailable
+from aacr_lib.models.captioning.model import SpecialTokens
+from aacr_lib.models.captioning.pretrained import from_hub
 
 SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 BART_BASE = "facebook/bart-base"
@@ -73,8 +75,6 @@ def load_bart_base_tokenizer():
     """The `facebook/bart-base` tokenizer from the local cache or the hub; else a clear error."""
     from transformers import AutoTokenizer
 
-    from aacr_lib.models.captioning.pretrained import from_hub
-
     fix = (
         'online: python -c "from transformers import AutoTokenizer; AutoTokenizer.from_pretrained('
         f"'{BART_BASE}')\" (caches it for offline use); or train a BPE on the training captions "
@@ -114,8 +114,6 @@ def load_tokenizer(directory: str | os.PathLike):
 
 def special_tokens_of(tokenizer):
     """The model's `SpecialTokens` from a tokenizer (the decoder starts from `</s>`, as BART)."""
-    from aacr_lib.models.captioning.model import SpecialTokens
-
     return SpecialTokens(
         bos=tokenizer.bos_token_id,
         pad=tokenizer.pad_token_id,

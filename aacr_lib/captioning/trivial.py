@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from aacr_lib.captioning.experiments import resolve_config
+from aacr_lib.captioning.run import write_captions
+from aacr_lib.captioning.task import TASK, score_captions
 from aacr_lib.config import to_dict
 from aacr_lib.data.clotho import ClothoItem, read_split
 from aacr_lib.paths import dataset_dir
-from aacr_lib.runs import RunDir, create_run, run_name
+from aacr_lib.profiles import canonical_profile
+from aacr_lib.runs import RunDir, execute_run
 
-TASK = "captioning"
 EXPERIMENT = "trivial"
 
 
@@ -38,34 +40,27 @@ def evaluate_trivial(
     runs_root: str | os.PathLike | None = None,
 ) -> RunDir:
     """Score the most-frequent-caption system on the profile's evaluation split (a run dir)."""
-    from aacr_lib.captioning.task import OUTPUTS_FILE, score_captions
-
     base = resolve_config("baseline", profile)
+    data = base.data
     config: dict[str, Any] = {
         "system": "most frequent training caption",
-        "data": to_dict(base.data),
+        "data": to_dict(data),
         "metrics": list(base.evaluation.metrics),
     }
-    data_dir = Path(data_dir) if data_dir is not None else dataset_dir(base.data.dataset)
-    from aacr_lib.paths import runs_root as resolve_runs_root
+    data_dir = Path(data_dir) if data_dir is not None else dataset_dir(data.dataset)
 
-    path = resolve_runs_root(runs_root) / run_name(TASK, EXPERIMENT, config)
-    if RunDir(path).complete:
-        return RunDir(path)
-    run = create_run(TASK, EXPERIMENT, config, seed=0, root=runs_root, extra={"profile": profile})
-    limit = base.data.max_clips
-    train = read_split(data_dir, base.data.train_split, metadata=False)[:limit]
-    evaluation = read_split(data_dir, base.data.evaluation_split, metadata=False)[:limit]
-    caption = most_frequent_caption(train)
-    predictions = {item.file_name: caption for item in evaluation}
-    run.write_outputs(
-        [{"file_name": item.file_name, "caption_predicted": caption} for item in evaluation],
-        name=OUTPUTS_FILE,
+    def body(run: RunDir) -> dict[str, Any]:
+        limit = data.max_clips
+        train = read_split(data_dir, data.train_split, metadata=False)[:limit]
+        evaluation = read_split(data_dir, data.evaluation_split, metadata=False)[:limit]
+        caption = most_frequent_caption(train)
+        predictions = {item.file_name: caption for item in evaluation}
+        write_captions(run, evaluation, predictions)
+        references = {item.file_name: list(item.captions) for item in evaluation}
+        scores = score_captions(predictions, references, tuple(base.evaluation.metrics))
+        return {**scores, "split": data.evaluation_split, "caption": caption, "profile": profile}
+
+    profile = canonical_profile(profile)
+    return execute_run(
+        TASK, EXPERIMENT, config, body, seed=0, runs_root=runs_root, extra={"profile": profile}
     )
-    references = {item.file_name: list(item.captions) for item in evaluation}
-    scores = score_captions(predictions, references, tuple(base.evaluation.metrics))
-    run.write_metrics(
-        {**scores, "split": base.data.evaluation_split, "caption": caption, "profile": profile}
-    )
-    run.finish()
-    return run

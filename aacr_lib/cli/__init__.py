@@ -36,19 +36,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"aacr {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"aacr_lib.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"aacr_lib.cli.{name}":
-                continue  # command group not built yet in this checkout
-            raise
-        module.register(subparsers)
+        importlib.import_module(f"aacr_lib.cli.{name}").register(subparsers)
     return parser
+
+
+def parse_arguments(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """`parser.parse_args`, except that a command with `trailing_overrides` (aacr train) also
+    takes `KEY=VALUE` words after its options; any other leftover word is an error."""
+    args, extras = parser.parse_known_args(argv)
+    if getattr(args, "trailing_overrides", False):
+        late = [word for word in extras if "=" in word and not word.startswith("-")]
+        args.overrides = [*(args.overrides or []), *late]
+        extras = [word for word in extras if word not in late]
+    if extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_arguments(parser, argv)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

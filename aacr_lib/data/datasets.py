@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from aacr_lib.audio import load_audio
 from aacr_lib.data.clotho import ClothoItem
 
 LoadInput = Callable[[ClothoItem], np.ndarray]
@@ -193,7 +194,5 @@ class AudioLoader:
         self.sample_rate = sample_rate
 
     def __call__(self, item: ClothoItem) -> np.ndarray:
-        from aacr_lib.audio import load_audio
-
         waveform, _ = load_audio(item.audio_path, sample_rate=self.sample_rate, mono=True)
         return waveform

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from aacr_lib.audio import AUDIO_EXTENSIONS
 from aacr_lib.data.clotho import (
     SPLITS,
     audio_dir,
@@ -124,8 +125,6 @@ def extract_audio_archive(archive: str | os.PathLike, target: str | os.PathLike)
     escape the scratch folder are refused before anything is written.
     """
     import py7zr
-
-    from aacr_lib.audio import AUDIO_EXTENSIONS
 
     archive = Path(archive)
     target = Path(target)

@@ -29,6 +29,7 @@ from urllib.parse import quote, unquote
 import numpy as np
 
 from aacr_lib import __version__
+from aacr_lib.data.clotho import read_split
 from aacr_lib.errors import DataError
 from aacr_lib.features import registry
 from aacr_lib.features.config import FeatureConfig
@@ -178,8 +179,6 @@ def build_feature_cache(
     `PretrainedUnavailable` when `vggish` weights are missing.
     """
     from tqdm.auto import tqdm
-
-    from aacr_lib.data.clotho import read_split
 
     if config is None:
         config = registry.make_config(kind)

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from aacr_lib import audio
-from aacr_lib.errors import ConfigError
+from aacr_lib.errors import ConfigError, lookup
 from aacr_lib.features.config import FeatureConfig
 from aacr_lib.features.logmel import LogMelConfig, log_mel_batch
 from aacr_lib.features.pooled import PooledLogMelConfig, pooled_log_mel_batch
@@ -32,10 +32,7 @@ KINDS = tuple(CONFIGS)
 
 def config_class(kind: str) -> type[FeatureConfig]:
     """The config dataclass of a kind; `ValueError` listing the kinds for an unknown one."""
-    try:
-        return CONFIGS[kind]
-    except KeyError:
-        raise ValueError(f"unknown feature kind {kind!r}; known: {', '.join(KINDS)}") from None
+    return lookup(CONFIGS, kind, "feature kind", error=ValueError)
 
 
 def make_config(kind: str, **overrides: Any) -> FeatureConfig:

@@ -1,7 +1,7 @@
 """What the retrieval chapters call: run experiments at the book's profile, collect results.
 
 `run_experiments(context, names)` trains (or reopens) each experiment's run on the notebook's
-data, runs root and device, at the context's experiment profile (`smoke` in smoke mode). An
+data, runs root and device, at the context's run profile (`smoke` in smoke mode). An
 experiment that needs a pretrained asset this machine does not have (VGGish weights offline) is
 not run: its result carries the reason instead, and the tables show "n/a".
 """
@@ -10,56 +10,43 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import pandas as pd
+
+from aacr_lib.data import soundbank
 from aacr_lib.errors import PretrainedUnavailable
-from aacr_lib.retrieval.experiments import EXPERIMENTS, get_experiment, resolve_config
-from aacr_lib.runs import RunDir
-
-
-@dataclass
-class ExperimentResult:
-    """One experiment of a chapter: its finished run, or why it has none."""
-
-    name: str
-    title: str
-    run: RunDir | None
-    reason: str | None = None
-    seconds: float = 0.0
-
-    @property
-    def available(self) -> bool:
-        return self.run is not None
-
-    def metrics(self) -> dict[str, Any]:
-        return self.run.metrics() if self.run is not None else {}
-
-
-def experiment_profile(context: Any) -> str:
-    """The retrieval profile of a notebook context: `smoke`, `demo` or `paper`."""
-    return "smoke" if context.smoke else context.profile.experiment_profile
+from aacr_lib.experiments import ExperimentResult
+from aacr_lib.features.splits import feature_dim
+from aacr_lib.models.retrieval import count_parameters
+from aacr_lib.profiles import NotebookContext
+from aacr_lib.retrieval.display import search_table
+from aacr_lib.retrieval.experiments import (
+    EXPERIMENT_SET,
+    EXPERIMENTS,
+    get_experiment,
+    resolve_config,
+)
+from aacr_lib.retrieval.index import SearchIndex, build_index, find_audio_files
+from aacr_lib.retrieval.run import missing_requirements, train_config
+from aacr_lib.retrieval.task import build_retrieval_model
 
 
 def run_experiment(
-    context: Any, name: str, overrides: Sequence[str] = (), progress: bool | None = None
+    context: NotebookContext, name: str, overrides: Sequence[str] = (), progress: bool | None = None
 ) -> ExperimentResult:
     """Train (or reopen) one experiment for a notebook; never raises for a missing asset."""
-    from aacr_lib.retrieval.run import missing_requirements, run_config
-
     experiment = get_experiment(name)
-    profile = experiment_profile(context)
-    config = resolve_config(name, profile, overrides)
+    config = resolve_config(name, context.run_profile, overrides)
     missing = missing_requirements(config)
     if missing:
         return ExperimentResult(name, experiment.title, None, str(missing[0]))
     started = time.perf_counter()
     try:
-        run = run_config(
+        run = train_config(
             config,
             name,
-            profile,
+            context.run_profile,
             data_dir=context.data_dir,
             runs_root=context.runs_root,
             device=context.device,
@@ -71,7 +58,7 @@ def run_experiment(
 
 
 def run_experiments(
-    context: Any, names: Iterable[str] | None = None, overrides: Sequence[str] = ()
+    context: NotebookContext, names: Iterable[str] | None = None, overrides: Sequence[str] = ()
 ) -> dict[str, ExperimentResult]:
     """Run several experiments in order (all of the registry by default), printing one line
     per experiment: reused, trained (with its time), or n/a with the reason."""
@@ -87,7 +74,7 @@ def status_line(result: ExperimentResult) -> str:
     if result.run is None:
         return f"{result.name}: n/a ({result.reason})"
     metrics = result.metrics()
-    epochs = metrics.get("epochs_run")
+    epochs = metrics.get("epochs_trained")
     trained = f"{epochs} epoch(s), " if epochs is not None else ""
     return (
         f"{result.name}: {trained}R@10 {metrics['r10']:.3f} "
@@ -97,16 +84,12 @@ def status_line(result: ExperimentResult) -> str:
 
 def soundbank_dir() -> Path:
     """The folder of real recordings ClothoMix is mixed from (a search demonstration)."""
-    from aacr_lib.data import soundbank
-
     return Path(soundbank.__file__).parent
 
 
 def sample_recordings(source: Path, target: Path, limit: int | None = None) -> Path:
     """`target`, a folder of symbolic links to `limit` recordings spread evenly over the sorted
     files of `source` (all of them when None); links already there are kept."""
-    from aacr_lib.retrieval.index import find_audio_files
-
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
     files = find_audio_files(source)
@@ -121,31 +104,12 @@ def sample_recordings(source: Path, target: Path, limit: int | None = None) -> P
 
 def experiments_frame(names: Iterable[str] | None = None):
     """The experiments of the registry: name, title, report row and what each changes."""
-    import pandas as pd
-
-    rows = []
-    for name in names or EXPERIMENTS:
-        experiment = get_experiment(name)
-        rows.append(
-            {
-                "experiment": name,
-                "title": experiment.title,
-                "report Table 10 row": experiment.report_row or "(new)",
-                "change to the baseline": experiment.description,
-            }
-        )
-    return pd.DataFrame(rows).set_index("experiment")
+    return EXPERIMENT_SET.frame(names)
 
 
 def model_sizes(names: Iterable[str] = ("baseline",), profiles: Sequence[str] = ("paper", "demo")):
     """Trainable parameters of the audio side (CRNN + projection) per experiment and profile,
     counted on freshly built models."""
-    import pandas as pd
-
-    from aacr_lib.models.retrieval import count_parameters
-    from aacr_lib.retrieval.run import feature_dim
-    from aacr_lib.retrieval.task import build_model
-
     rows = []
     for name in names:
         for profile in profiles:
@@ -153,7 +117,7 @@ def model_sizes(names: Iterable[str] = ("baseline",), profiles: Sequence[str] = 
             if config.method != "embedding":
                 continue  # nothing is trained
             text_dim = 384 if config.model.text.encoder == "sentence_transformer" else 300
-            model = build_model(config, feature_dim(config), text_dim)
+            model = build_retrieval_model(config, feature_dim(config.data), text_dim)
             audio = config.model.audio
             rows.append(
                 {
@@ -166,3 +130,31 @@ def model_sizes(names: Iterable[str] = ("baseline",), profiles: Sequence[str] = 
                 }
             )
     return pd.DataFrame(rows).set_index(["experiment", "profile"])
+
+
+# The queries of chapter 07's search demonstration: sounds the sound bank holds.
+SEARCH_QUERIES = ("rain falls steadily", "a cow moos", "a rooster crows", "a wolf howls")
+
+
+def search_demo_index(
+    context: NotebookContext, result: ExperimentResult
+) -> tuple[SearchIndex, str]:
+    """A search index over the sound bank's recordings (6 of them in smoke mode), embedded with
+    a finished run; built once under the runs root and updated when files change. Returns the
+    index and the build's summary line."""
+    demo = context.runs_root / "_search_demo"
+    audio_dir = sample_recordings(
+        soundbank_dir(),
+        demo / ("smoke" if context.smoke else "soundbank"),
+        limit=6 if context.smoke else None,
+    )
+    index_dir = demo / f"index-{result.run.name}"
+    report = build_index(audio_dir, result.run.path, index_dir, progress=False)
+    return SearchIndex(index_dir), report.summary()
+
+
+def search_examples(
+    index: SearchIndex, queries: Sequence[str] = SEARCH_QUERIES, k: int = 3
+) -> dict[str, pd.DataFrame]:
+    """Each query's top-k recordings as a table (rank, score, file, seconds)."""
+    return {query: search_table(index.search(query, k=k)) for query in queries}

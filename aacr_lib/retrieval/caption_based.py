@@ -8,13 +8,15 @@ sentence similarity matches the references' wording.
 
 The captioning run is, in order: `caption_based.captioning_run` (a run directory), or the run of
 `caption_based.captioning_experiment` at the same profile, trained first when it does not exist
-yet (`aacr_lib.captioning.task.train_captioning` returns a finished run at once). Its generated
+yet (`aacr_lib.captioning.run.train_captioning` returns a finished run at once). Its generated
 captions of the evaluation split are reused; clips it did not caption are decoded here.
+
+This module is the one place where retrieval uses the captioning task, and it uses only
+`aacr_lib.captioning.run` (the import contract in pyproject.toml checks it).
 """
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,9 +24,13 @@ from typing import Any
 
 import numpy as np
 
+from aacr_lib.captioning.run import caption_clips, read_captions, train_captioning
 from aacr_lib.data.clotho import ClothoItem
 from aacr_lib.errors import DataError
+from aacr_lib.features.splits import read_items
+from aacr_lib.retrieval import ranking
 from aacr_lib.retrieval.config import RetrievalConfig
+from aacr_lib.retrieval.text_encoders import SentenceTransformerEncoder
 from aacr_lib.runs import RunDir
 
 GENERATED_FILE = "generated_captions.csv"
@@ -48,12 +54,7 @@ def caption_scores(
 
 def read_generated(path: str | os.PathLike) -> dict[str, str]:
     """`file_name -> caption` from a captioning run's outputs (`caption_predicted` column)."""
-    path = Path(path)
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    if rows and not {"file_name", "caption_predicted"} <= set(rows[0]):
-        raise DataError(f"{path}: expected columns file_name,caption_predicted")
-    return {row["file_name"]: row["caption_predicted"] for row in rows}
+    return read_captions(path)
 
 
 def captioning_run(
@@ -74,8 +75,6 @@ def captioning_run(
                 f"`aacr train captioning --experiment {settings.captioning_experiment}`"
             )
         return run
-    from aacr_lib.captioning.task import train_captioning
-
     return train_captioning(
         settings.captioning_experiment,
         profile,
@@ -90,24 +89,7 @@ def generate_captions(
     captioner_run: RunDir, items: Sequence[ClothoItem], device: str = "cpu"
 ) -> dict[str, str]:
     """One generated caption per clip: reused from the run's outputs, decoded when missing."""
-    from aacr_lib.captioning.task import OUTPUTS_FILE
-
-    generated: dict[str, str] = {}
-    outputs = captioner_run.path / OUTPUTS_FILE
-    if outputs.is_file():
-        generated = read_generated(outputs)
-    missing = [item for item in items if item.file_name not in generated]
-    if missing:
-        from aacr_lib.captioning.inference import caption_files
-
-        results = caption_files(
-            [item.audio_path for item in missing], captioner_run.path, device=device
-        )
-        for item, result in zip(missing, results, strict=True):
-            if not result.ok:
-                raise DataError(result.error or f"{item.audio_path}: could not be captioned")
-            generated[item.file_name] = result.caption or ""
-    return {item.file_name: generated[item.file_name] for item in items}
+    return caption_clips(captioner_run, items, device)
 
 
 def run_caption_based(
@@ -118,21 +100,10 @@ def run_caption_based(
     device: str,
     progress: bool,
     profile: str = "demo",
-) -> None:
-    """Caption, embed, rank; write the submission, the generated captions and the metrics."""
-    from aacr_lib.evaluation.io import read_ranking
-    from aacr_lib.evaluation.retrieval import evaluate_ranking, write_submission
-    from aacr_lib.retrieval import ranking
-    from aacr_lib.retrieval.run import (
-        SUBMISSION_FILE,
-        load_splits,
-        metrics_document,
-        write_references,
-    )
-    from aacr_lib.retrieval.text_encoders import SentenceTransformerEncoder
-
+) -> dict[str, Any]:
+    """Caption, embed, rank; write the submission and the generated captions; the metrics."""
     split = config.data.evaluation_split
-    items = load_splits(config, data_dir, [split])[split]
+    items = read_items(data_dir, config.data, split)
     captioner = captioning_run(config, profile, data_dir, runs_root, device, progress)
     generated = generate_captions(captioner, items, device)
     run.write_outputs(
@@ -142,15 +113,10 @@ def run_caption_based(
     queries = ranking.Queries.from_items(items)
     encoder = SentenceTransformerEncoder(config.caption_based.sentence_model)
     rows = caption_scores(queries.captions, [generated[n] for n in queries.clip_names], encoder)
-    write_references(run, items)
-    write_submission(run.path / SUBMISSION_FILE, queries.captions, queries.clip_names, rows)
-    result = evaluate_ranking(read_ranking(run.path / SUBMISSION_FILE), ranking.references(items))
-    metrics = metrics_document(result, len(queries.clip_names))
-    metrics.update(
-        {
-            "split": split,
-            "captioning_run": str(captioner.path),
-            "distinct_generated_captions": len(set(generated.values())),
-        }
-    )
-    run.write_metrics(metrics)
+    metrics = ranking.write_and_score(run.path, items, queries, rows)
+    return {
+        **metrics,
+        "split": split,
+        "captioning_run": str(captioner.path),
+        "distinct_generated_captions": len(set(generated.values())),
+    }

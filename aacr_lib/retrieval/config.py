@@ -4,7 +4,9 @@ with an experiment overlay, a profile overlay and `KEY=VALUE` overrides (`aacr_l
 The defaults are the baseline of xieh97/dcase2022-audio-retrieval as of its current code:
 log-mel input, CRNN (BN -> Conv -> LeakyReLU blocks, BiGRU 150 x 2, dropout 0.3), frozen
 Word2Vec GoogleNews-300 mean vectors, L2-normalised embeddings scored by dot product, triplet
-ranking loss with margin 1.0, Adam 1e-3, batch 32, ReduceLROnPlateau(0.1, 5, 0.01 abs).
+ranking loss with margin 1.0, Adam 1e-3, batch 32, ReduceLROnPlateau(0.1, 5, 0.01 abs), all in
+the shared `TrainingConfig` (so mixed precision, clipping and the other schedules are reachable
+by `KEY=VALUE` too).
 Where the report's code differs (BN after the activation, dropout 0.5, batch 64, margin 2.0, no
 L2 normalisation) the difference is a config value, e.g.
 `model.audio.block_order=conv_act_bn model.audio.dropout=0.5 loss.margin=2.0`.
@@ -15,12 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from aacr_lib.data.config import DataConfig
+from aacr_lib.training.config import TrainingConfig
+
 
 @dataclass
 class AudioConfig:
-    """Audio input features and the CRNN encoder."""
+    """The CRNN audio encoder (its input features are `data.features`)."""
 
-    features: Literal["logmel", "vggish"] = "logmel"
     rnn: Literal["gru", "lstm"] = "gru"
     block_order: Literal["bn_conv_act", "conv_act_bn"] = "bn_conv_act"
     channels: tuple[int, ...] = (32, 128, 128, 128, 128)
@@ -64,32 +68,31 @@ class ModelConfig:
 
 
 @dataclass
-class LossConfig:
+class RetrievalLossConfig:
     name: Literal["triplet", "bce_exp_euclidean", "infonce"] = "triplet"
     margin: float = 1.0
     temperature: float = 0.07
 
 
-@dataclass
-class TrainingConfig:
-    epochs: int = 50
-    batch_size: int = 32
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    plateau_factor: float = 0.1
-    plateau_patience: int = 5
-    plateau_threshold: float = 0.01
-    early_stopping_patience: int = 10
-    # "pairs": every (clip, caption) pair is an example (the baseline: 5 per clip and epoch);
-    # "clips": every clip is an example with all its captions, so its audio is encoded once for
-    # its five pairs (`batch_size` then counts clips; the same pairs, a fifth of the audio cost).
-    examples: Literal["pairs", "clips"] = "pairs"
-    # Crop training clips to this many frames at a random position (None: whole clips).
-    max_frames: int | None = None
-    # Limits for smoke runs: stop an epoch after this many optimiser steps (None: no limit).
-    max_steps_per_epoch: int | None = None
-    eval_batch_size: int = 32
-    num_workers: int = 0
+def baseline_training() -> TrainingConfig:
+    """The shared loop's settings of the retrieval baseline: Adam 1e-3 (AdamW without weight
+    decay), batch 32, up to 50 epochs, ReduceLROnPlateau(0.1, 5, 0.01 abs) on the validation
+    loss, early stopping after 10 epochs without a lower validation loss, no gradient clipping,
+    seed 16."""
+    return TrainingConfig(
+        epochs=50,
+        batch_size=32,
+        grad_accumulation=1,
+        lr=1e-3,
+        schedule="plateau",
+        plateau_factor=0.1,
+        plateau_patience=5,
+        plateau_threshold=0.01,
+        plateau_threshold_mode="abs",
+        max_grad_norm=0.0,
+        seed=16,
+        early_stopping_patience=10,
+    )
 
 
 @dataclass
@@ -103,23 +106,24 @@ class CaptionBasedConfig:
 
 
 @dataclass
-class DataConfig:
-    # A dataset name under the data root (`clotho`, `clothomix`); `--data-dir` can point
-    # elsewhere. Part of the config so that runs on different data never share a directory.
-    dataset: str = "clotho"
-    train_split: str = "development"
-    validation_split: str = "validation"
-    evaluation_split: str = "evaluation"
-    # Use only the first N clips of each split (None: all); for smoke runs.
-    max_clips: int | None = None
+class RetrievalDataConfig(DataConfig):
+    """Log-mel input (the baseline) or VGGish (`data.features=vggish`), and how clips batch."""
+
+    features: str = "logmel"
+    # "pairs": every (clip, caption) pair is an example (the baseline: 5 per clip and epoch);
+    # "clips": every clip is an example with all its captions, so its audio is encoded once for
+    # its five pairs (`training.batch_size` then counts clips; the same pairs, a fifth of the
+    # audio cost).
+    examples: Literal["pairs", "clips"] = "pairs"
+    # Crop training clips to this many frames at a random position (None: whole clips).
+    crop_frames: int | None = None
 
 
 @dataclass
 class RetrievalConfig:
     method: Literal["embedding", "caption_based"] = "embedding"
-    seed: int = 16
-    data: DataConfig = field(default_factory=DataConfig)
+    data: RetrievalDataConfig = field(default_factory=RetrievalDataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
-    loss: LossConfig = field(default_factory=LossConfig)
-    training: TrainingConfig = field(default_factory=TrainingConfig)
+    loss: RetrievalLossConfig = field(default_factory=RetrievalLossConfig)
+    training: TrainingConfig = field(default_factory=baseline_training)
     caption_based: CaptionBasedConfig = field(default_factory=CaptionBasedConfig)

@@ -11,11 +11,18 @@ import html
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from IPython.display import HTML, display
 
-from aacr_lib.retrieval.book import ExperimentResult
+from aacr_lib.audio import load_audio
+from aacr_lib.display import SPECTROGRAM_SR, audio_player
+from aacr_lib.experiments import ExperimentResult
+from aacr_lib.retrieval.caption_based import GENERATED_FILE
+from aacr_lib.retrieval.ranking import REFERENCES_FILE, SUBMISSION_FILE
 from aacr_lib.retrieval.report_tables import METRIC_TITLES, METRICS, TABLE_3, report_scores
 
 NA = "n/a"
@@ -74,13 +81,11 @@ def chance_sentence(result: ExperimentResult) -> str:
 
 def history_frame(results: Mapping[str, ExperimentResult]) -> pd.DataFrame:
     """Per-epoch training loss, validation loss and validation R@k / mAP@10 of every run."""
-    from aacr_lib.retrieval.run import read_history
-
     rows = []
     for result in results.values():
         if result.run is None:
             continue
-        for epoch in read_history(result.run):
+        for epoch in result.run.history():
             rows.append(
                 {
                     "experiment": result.title,
@@ -97,8 +102,6 @@ def history_frame(results: Mapping[str, ExperimentResult]) -> pd.DataFrame:
 def plot_training_curves(results: Mapping[str, ExperimentResult]):
     """The report's Figure 2 for our runs: validation R@1/5/10 and mAP@10 by epoch, and the
     losses (each loss on its own scale: the experiments' losses differ)."""
-    import matplotlib.pyplot as plt
-
     frame = history_frame(results)
     panels = ["train loss", "validation loss", *(METRIC_TITLES[k] for k in METRICS)]
     fig, axes = plt.subplots(2, 3, figsize=(13, 6.5))
@@ -123,8 +126,6 @@ def query_examples(result: ExperimentResult, count: int = 3, k: int = 3) -> list
     """Up to `count` example queries (each clip's first caption, in split order): the first one
     whose clip the model ranks first, the first one it ranks 2nd to 10th, the first one it
     misses, then the next queries; each with its top-k clips from the run's submission."""
-    from aacr_lib.retrieval.run import REFERENCES_FILE, SUBMISSION_FILE
-
     if result.run is None:
         return []
     references = _read_rows(result.run.path / REFERENCES_FILE)
@@ -159,11 +160,6 @@ def show_query_examples(
     result: ExperimentResult, audio_dir: str | os.PathLike, count: int = 3, k: int = 3
 ) -> None:
     """Each example query, then its top-k clips with audio players; the right clip is marked."""
-    from IPython.display import HTML, display
-
-    from aacr_lib.audio import load_audio
-    from aacr_lib.display import SPECTROGRAM_SR, audio_player
-
     for example in query_examples(result, count, k):
         where = f"rank {example['rank']}" if example["rank"] else "not in the top 10"
         query = html.escape(example["query"])
@@ -208,9 +204,6 @@ def best_result(results: Mapping[str, ExperimentResult]) -> ExperimentResult:
 
 def generated_captions_frame(result: ExperimentResult, rows: int = 8) -> pd.DataFrame:
     """Generated caption beside the first reference caption, for the first clips."""
-    from aacr_lib.retrieval.caption_based import GENERATED_FILE
-    from aacr_lib.retrieval.run import REFERENCES_FILE
-
     if result.run is None:
         return pd.DataFrame({"note": [f"n/a ({result.reason})"]})
     generated = {
@@ -227,3 +220,16 @@ def generated_captions_frame(result: ExperimentResult, rows: int = 8) -> pd.Data
             for r in references
         ]
     ).set_index("clip")
+
+
+def format_metrics(metrics: Mapping[str, Any]) -> str:
+    """R@1/5/10 and mAP@10 with their intervals, and chance R@10, as a small table (what
+    `aacr train retrieval` prints for a finished run)."""
+    lines = []
+    for key, title in METRIC_TITLES.items():
+        low, high = metrics.get("ci", {}).get(key, (float("nan"), float("nan")))
+        lines.append(f"{title:<7} {metrics[key]:.4f}  [{low:.4f}, {high:.4f}]")
+    lines.append(f"queries {metrics.get('n_queries')}, clips {metrics.get('n_clips')}")
+    if metrics.get("chance_r10") is not None:
+        lines.append(f"chance R@10 = 10 / clips = {metrics['chance_r10']:.4f}")
+    return "\n".join(lines)

@@ -1,29 +1,27 @@
-"""The registry of retrieval experiments and the profiles they run at.
+"""The retrieval experiments and their sizes per profile, in the shared registry's shape.
 
-Resolution order: `RetrievalConfig` defaults (the DCASE 2022 baseline) -> profile overlay ->
-experiment overlay -> `KEY=VALUE` overrides. Each experiment changes one thing of the baseline
+Resolution (`aacr_lib.experiments.ExperimentSet.resolve`): `RetrievalConfig` defaults (the
+DCASE 2022 baseline) -> profile overlay -> experiment overlay -> `KEY=VALUE` overrides. Each experiment changes one thing of the baseline
 (the report's Table 10 rows, plus the rows it proposed or never ran), so a difference between
 two rows has one cause.
 
-Profiles: `paper` (Clotho v2.1, Word2Vec GoogleNews, the baseline's sizes, 50 epochs as in the
+Profiles (`aacr_lib.profiles`): `clotho` (also called `paper`; Clotho v2.1, Word2Vec GoogleNews, the baseline's sizes, 50 epochs as in the
 report), `demo` (ClothoMix, a Word2Vec trained on the training captions, a narrower CRNN and
 fewer epochs: minutes on a 2-core CPU) and `smoke` (the demo on tiny data, one step; tests).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from aacr_lib.config import parse_overrides, resolve
-from aacr_lib.errors import ConfigError
+from aacr_lib.experiments import Experiment, ExperimentSet
 from aacr_lib.retrieval.config import RetrievalConfig
 
-PAPER_PROFILE: dict[str, Any] = {"data": {"dataset": "clotho"}}
+CLOTHO_PROFILE: dict[str, Any] = {"data": {"dataset": "clotho"}}
 
 DEMO_PROFILE: dict[str, Any] = {
-    "data": {"dataset": "clothomix"},
+    # Each clip is encoded once per epoch for its five captions.
+    "data": {"dataset": "clothomix", "examples": "clips"},
     "model": {
         # 160 ms frames (8 log-mel frames averaged) and narrower convolutions: the CRNN's cost
         # is linear in frames (its GRU steps through them one by one) and quadratic in channels.
@@ -32,8 +30,6 @@ DEMO_PROFILE: dict[str, Any] = {
     },
     "training": {
         "epochs": 6,
-        # Each clip is encoded once per epoch for its five captions.
-        "examples": "clips",
         "plateau_patience": 2,
         "early_stopping_patience": 3,
     },
@@ -48,36 +44,20 @@ SMOKE_PROFILE: dict[str, Any] = {
     "training": {**DEMO_PROFILE["training"], "epochs": 1, "max_steps_per_epoch": 1},
 }
 
-PROFILES: dict[str, dict[str, Any]] = {
-    "paper": PAPER_PROFILE,
+PROFILE_OVERLAYS: dict[str, dict[str, Any]] = {
+    "clotho": CLOTHO_PROFILE,
     "demo": DEMO_PROFILE,
     "smoke": SMOKE_PROFILE,
 }
 
 PROFILE_DESCRIPTIONS = {
-    "paper": "Clotho v2.1, Word2Vec GoogleNews-300, the baseline's CRNN, up to 50 epochs",
+    "clotho": "Clotho v2.1, Word2Vec GoogleNews-300, the baseline's CRNN, up to 50 epochs",
     "demo": (
         "ClothoMix, Word2Vec trained on the training captions, CRNN channels 16-32 over 160 ms "
         "frames, each clip encoded once per epoch for its five captions, up to 6 epochs"
     ),
     "smoke": "the demo profile on tiny data, one training step (tests only)",
 }
-
-
-@dataclass(frozen=True)
-class Experiment:
-    """A named change to the baseline.
-
-    `report_row` is the row label of the report's Table 10 (None: not in the report);
-    `needs` names assets the experiment cannot run without, beyond those of the baseline.
-    """
-
-    name: str
-    title: str
-    description: str
-    overlay: Mapping[str, Any] = field(default_factory=dict)
-    report_row: str | None = None
-    needs: tuple[str, ...] = ()
 
 
 EXPERIMENTS: dict[str, Experiment] = {
@@ -87,21 +67,27 @@ EXPERIMENTS: dict[str, Experiment] = {
             "baseline",
             "Baseline",
             "DCASE 2022 baseline: log-mel CRNN (BiGRU), Word2Vec mean, dot product, triplet loss",
+            report_table=10,
             report_row="Baseline",
+            report_section="5.2",
         ),
         Experiment(
             "lstm",
             "LSTM",
             "the CRNN's bidirectional GRU replaced by an LSTM (report 6.2.1)",
             {"model": {"audio": {"rnn": "lstm"}}},
+            report_table=10,
             report_row="LSTM",
+            report_section="6.2.1",
         ),
         Experiment(
             "vggish_features",
             "VGGish features",
             "128-d VGGish embeddings (one per 0.96 s) instead of log-mel frames (report 6.2.2)",
-            {"model": {"audio": {"features": "vggish"}}},
+            {"data": {"features": "vggish"}},
+            report_table=10,
             report_row="VGGish features",
+            report_section="6.2.2",
             needs=("vggish",),
         ),
         Experiment(
@@ -109,14 +95,18 @@ EXPERIMENTS: dict[str, Experiment] = {
             "Shared space 512",
             "one Linear(300, 512) applied to audio and text embeddings (the report's code)",
             {"model": {"projection": {"kind": "shared", "dim": 512}}},
+            report_table=10,
             report_row="Shared embedding space",
+            report_section="6.2.3",
         ),
         Experiment(
             "shared_space_1024",
             "Shared space 1024",
             "one Linear(300, 1024) applied to both sides (the report's text, section 6.2.3)",
             {"model": {"projection": {"kind": "shared", "dim": 1024}}},
+            report_table=10,
             report_row="Shared embedding space",
+            report_section="6.2.3",
         ),
         Experiment(
             "sentence_transformer",
@@ -128,7 +118,9 @@ EXPERIMENTS: dict[str, Experiment] = {
                     "text": {"encoder": "sentence_transformer"},
                 }
             },
+            report_table=10,
             report_row="Sentence Transformer",
+            report_section="6.2.4",
         ),
         Experiment(
             "bce_exp_euclidean",
@@ -139,6 +131,7 @@ EXPERIMENTS: dict[str, Experiment] = {
                 "model": {"normalize": False, "score": "exp_neg_euclidean"},
                 "loss": {"name": "bce_exp_euclidean"},
             },
+            report_section="6.2.5",
         ),
         Experiment(
             "infonce",
@@ -153,6 +146,7 @@ EXPERIMENTS: dict[str, Experiment] = {
             "caption every clip with a trained captioning run, rank clips by the cosine between "
             "the query and the generated captions (all-MiniLM-L6-v2): the report's plan, 3.2",
             {"method": "caption_based"},
+            report_section="3.2",
         ),
     )
 }
@@ -161,34 +155,8 @@ EXPERIMENTS: dict[str, Experiment] = {
 TABLE_ORDER = tuple(EXPERIMENTS)
 
 
-def get_experiment(name: str) -> Experiment:
-    try:
-        return EXPERIMENTS[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown retrieval experiment {name!r}; choose one of {', '.join(EXPERIMENTS)}"
-        ) from None
-
-
-def profile_overlay(profile: str) -> dict[str, Any]:
-    try:
-        return PROFILES[profile]
-    except KeyError:
-        raise ConfigError(
-            f"unknown retrieval profile {profile!r}; choose one of {', '.join(PROFILES)}"
-        ) from None
-
-
-def resolve_config(
-    experiment: str = "baseline",
-    profile: str = "demo",
-    overrides: Iterable[str] | Mapping[str, Any] = (),
-) -> RetrievalConfig:
-    """The config of an experiment at a profile, with `KEY=VALUE` overrides on top."""
-    overlay = overrides if isinstance(overrides, Mapping) else parse_overrides(overrides)
-    return resolve(
-        RetrievalConfig,
-        profile_overlay(profile),
-        dict(get_experiment(experiment).overlay),
-        overlay,
-    )
+EXPERIMENT_SET = ExperimentSet(
+    "retrieval", RetrievalConfig, PROFILE_OVERLAYS, PROFILE_DESCRIPTIONS, EXPERIMENTS
+)
+get_experiment = EXPERIMENT_SET.get
+resolve_config = EXPERIMENT_SET.resolve

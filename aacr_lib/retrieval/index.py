@@ -31,10 +31,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import faiss
 import numpy as np
+from tqdm.auto import tqdm
 
-from aacr_lib.audio import AUDIO_EXTENSIONS
+from aacr_lib.audio import AUDIO_EXTENSIONS, load_audio
 from aacr_lib.errors import ConfigError, DataError
+from aacr_lib.features.registry import compute_features
+from aacr_lib.retrieval.inference import load_trained
 
 MANIFEST_FILE = "manifest.json"
 VECTORS_FILE = "vectors.npy"
@@ -69,8 +73,6 @@ def faiss_metric(score: str) -> str:
 
 def make_faiss_index(vectors: np.ndarray, metric: str, settings: IndexSettings):
     """A FAISS index of `settings.kind` holding `vectors` (trained first when IVF)."""
-    import faiss
-
     n, dim = vectors.shape
     faiss_metric_id = faiss.METRIC_INNER_PRODUCT if metric == "ip" else faiss.METRIC_L2
     if settings.kind == "flat":
@@ -117,10 +119,7 @@ def embed_file(
     Raises `DataError` naming the file when it cannot be decoded or holds no audio. A sound
     shorter than the encoder's shortest input is repeated to that length.
     """
-    from aacr_lib.audio import load_audio
-    from aacr_lib.features import compute_features, make_config
-
-    config = make_config(trained.feature_kind)
+    config = trained.feature_config
     waveform, sample_rate = load_audio(path, sample_rate=config.sample_rate)
     features = compute_features(trained.feature_kind, waveform, config=config)
     min_frames = trained.model.audio_encoder.min_frames
@@ -191,10 +190,6 @@ def build_index(
     An existing index of the same run is updated: only new or changed files are embedded,
     files that no longer exist are dropped. Unreadable or empty files are reported and skipped.
     """
-    from tqdm.auto import tqdm
-
-    from aacr_lib.retrieval.run import load_trained
-
     out = Path(out)
     trained = load_trained(run_dir, device)
     info = trained.run.info()
@@ -243,8 +238,6 @@ def build_index(
     metric = faiss_metric(trained.config.model.score)
     index = make_faiss_index(vectors, metric, settings)
     out.mkdir(parents=True, exist_ok=True)
-    import faiss
-
     _write_atomic(out / VECTORS_FILE, lambda p: np.save(open(p, "wb"), vectors))
     _write_atomic(out / FAISS_FILE, lambda p: faiss.write_index(index, str(p)))
     manifest = {
@@ -286,10 +279,6 @@ class SearchIndex:
         run_dir: str | os.PathLike | None = None,
         device: str = "cpu",
     ) -> None:
-        import faiss
-
-        from aacr_lib.retrieval.run import load_trained
-
         self.path = Path(index_dir)
         self.manifest = read_manifest(self.path)
         self.index = faiss.read_index(str(self.path / FAISS_FILE))

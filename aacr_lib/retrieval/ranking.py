@@ -9,15 +9,32 @@ Metrics and the submission file come from `aacr_lib.evaluation.retrieval`.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
-from aacr_lib.data.clotho import ClothoItem
+from aacr_lib.data.clotho import ClothoItem, write_captions_csv
+from aacr_lib.evaluation.io import read_ranking
+from aacr_lib.evaluation.retrieval import (
+    caption_targets,
+    evaluate_ranking,
+    text_to_audio_metrics,
+    write_submission,
+)
 from aacr_lib.models.retrieval.losses import score_matrix
+
+# What a retrieval run writes beside its metrics: the official ranking of every query, and the
+# evaluated clips' captions, so `aacr evaluate retrieval --ranking submission.csv
+# --references references.csv` rescores exactly what the run evaluated (also when
+# `data.max_clips` cut the split).
+SUBMISSION_FILE = "submission.csv"
+REFERENCES_FILE = "references.csv"
 
 SUBMISSION_DEPTH = 10
 
@@ -32,8 +49,6 @@ class Queries:
 
     @classmethod
     def from_items(cls, items: Sequence[ClothoItem]) -> Queries:
-        from aacr_lib.evaluation.retrieval import caption_targets
-
         clip_names = [item.file_name for item in items]
         position = {name: i for i, name in enumerate(clip_names)}
         targets = caption_targets(references(items))
@@ -48,8 +63,6 @@ class Queries:
 
     def metrics(self, score_rows: np.ndarray):
         """DCASE 2022 metrics (`RetrievalResult`) of a `[queries, clips]` score matrix."""
-        from aacr_lib.evaluation.retrieval import text_to_audio_metrics
-
         return text_to_audio_metrics(score_rows, self.targets)
 
 
@@ -102,3 +115,26 @@ def scores(query_vectors: np.ndarray, clip_vectors: np.ndarray, score: str = "do
 def chance_recall(k: int, clips: int) -> float:
     """Expected R@k of a random ranking: k / clips (capped at 1)."""
     return min(1.0, k / clips) if clips else float("nan")
+
+
+def metrics_document(result: Any, n_clips: int) -> dict[str, Any]:
+    """`metrics.json` of a run: r1, r5, r10, map10, their `ci`, and what chance would give."""
+    document = result.to_json()
+    metrics = document.pop("metrics")
+    return {**metrics, **document, "n_clips": n_clips, "chance_r10": chance_recall(10, n_clips)}
+
+
+def write_and_score(
+    run_dir: str | os.PathLike,
+    items: Sequence[ClothoItem],
+    queries: Queries,
+    rows: np.ndarray,
+) -> dict[str, Any]:
+    """Write `submission.csv` (ranking `rows[q]` of query q over `queries.clip_names`) and
+    `references.csv` into `run_dir`, score the submission from the file as
+    `aacr evaluate retrieval` would, and return its metrics document."""
+    run_dir = Path(run_dir)
+    write_captions_csv(items, run_dir / REFERENCES_FILE)
+    write_submission(run_dir / SUBMISSION_FILE, queries.captions, queries.clip_names, rows)
+    result = evaluate_ranking(read_ranking(run_dir / SUBMISSION_FILE), references(items))
+    return metrics_document(result, len(queries.clip_names))

@@ -6,8 +6,9 @@ Validation examples are whole clips with all their captions, so each validation 
 encoded once per epoch (the loss is the same sum over pairs). The validation pass also leaves
 the embeddings from which the per-epoch R@k / mAP@10 curves are computed (`Task.evaluate`).
 
-Optimisation is the baseline's: Adam (= AdamW without weight decay), no gradient clipping,
-ReduceLROnPlateau on the validation loss, early stopping, the best weights by validation loss.
+Optimisation is the baseline's (`config.training`, the shared `TrainingConfig`): Adam (= AdamW
+without weight decay), no gradient clipping, ReduceLROnPlateau on the validation loss, early
+stopping, the best weights by validation loss.
 """
 
 from __future__ import annotations
@@ -21,24 +22,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from aacr_lib.data.clotho import ClothoItem
-from aacr_lib.data.datasets import CaptionPairDataset, ClipDataset, collate_padded
+from aacr_lib.data.datasets import collate_padded
+from aacr_lib.features.splits import SplitData
 from aacr_lib.models.retrieval import AudioTextModel, CRNNEncoder, RetrievalLoss
 from aacr_lib.retrieval import ranking
 from aacr_lib.retrieval.config import RetrievalConfig
-from aacr_lib.training import Task
-from aacr_lib.training import TrainingConfig as LoopConfig
+from aacr_lib.training import Task, TrainingConfig
+from aacr_lib.training.distributed import gather_lists
 from aacr_lib.training.loop import validation_loss as shard_validation_loss
 
-
-class FeatureLoader:
-    """`load_input(item)` reading a clip's features from a feature cache (picklable)."""
-
-    def __init__(self, cache: Any) -> None:
-        self.cache = cache
-
-    def __call__(self, item: ClothoItem) -> np.ndarray:
-        return self.cache[item.file_name]
+TASK = "retrieval"
 
 
 class RandomCrop:
@@ -95,31 +88,9 @@ class RetrievalCollate:
         return batch
 
 
-def loop_config(config: RetrievalConfig) -> LoopConfig:
-    """The shared loop's settings for a retrieval config."""
-    training = config.training
-    return LoopConfig(
-        epochs=training.epochs,
-        batch_size=training.batch_size,
-        grad_accumulation=1,
-        lr=training.lr,
-        weight_decay=training.weight_decay,
-        schedule="plateau",
-        plateau_factor=training.plateau_factor,
-        plateau_patience=training.plateau_patience,
-        plateau_threshold=training.plateau_threshold,
-        plateau_threshold_mode="abs",
-        max_grad_norm=0.0,  # the baseline does not clip gradients
-        seed=config.seed,
-        early_stopping_patience=training.early_stopping_patience,
-        max_steps_per_epoch=training.max_steps_per_epoch,
-        eval_batch_size=training.eval_batch_size,
-        num_workers=training.num_workers,
-        keep_checkpoints=1,
-    )
-
-
-def build_model(config: RetrievalConfig, feature_dim: int, text_dim: int) -> AudioTextModel:
+def build_retrieval_model(
+    config: RetrievalConfig, feature_dim: int, text_dim: int
+) -> AudioTextModel:
     """The CRNN + projection model of a config, for inputs of `feature_dim` features."""
     audio = config.model.audio
     encoder = CRNNEncoder(
@@ -170,10 +141,8 @@ class RetrievalTask(Task):
         config: RetrievalConfig,
         model: AudioTextModel,
         table: TextTable,
-        train_items: Sequence[ClothoItem],
-        validation_items: Sequence[ClothoItem],
-        train_loader: FeatureLoader,
-        validation_loader: FeatureLoader,
+        train: SplitData,
+        validation: SplitData,
     ) -> None:
         self.config = config
         self.model = model
@@ -183,14 +152,14 @@ class RetrievalTask(Task):
             score=config.model.score,
             temperature=config.loss.temperature,
         )
-        max_frames = config.training.max_frames
-        crop = RandomCrop(max_frames) if max_frames else None
-        if config.training.examples == "clips":
-            self.train_dataset = ClipDataset(train_items, train_loader, transform=crop)
+        crop_frames = config.data.crop_frames
+        crop = RandomCrop(crop_frames) if crop_frames else None
+        if config.data.examples == "clips":
+            self.train_dataset = train.clips(transform=crop)
         else:
-            self.train_dataset = CaptionPairDataset(train_items, train_loader, transform=crop)
-        self.validation_items = list(validation_items)
-        self.validation_dataset = ClipDataset(validation_items, validation_loader)
+            self.train_dataset = train.pairs(transform=crop)
+        self.validation_items = list(validation.items)
+        self.validation_dataset = validation.clips()
         self.collate_fn = RetrievalCollate(table)
         self.record = ValidationRecord()
         self.record.reset()
@@ -214,7 +183,7 @@ class RetrievalTask(Task):
         record.captions.extend(batch["pair_captions"])
         record.caption_vectors.extend(text.detach().float().cpu().numpy())
 
-    def validation_loss(self, model: nn.Module, accelerator: Any, config: LoopConfig) -> float:
+    def validation_loss(self, model: nn.Module, accelerator: Any, config: TrainingConfig) -> float:
         """The validation loss in fixed batches of `eval_batch_size` clips, in split order.
 
         The triplet loss draws its impostors inside a batch, so the loss of a data-parallel
@@ -227,8 +196,6 @@ class RetrievalTask(Task):
         shard_validation_loss(self, model, accelerator, config)  # embeds this shard
         record = self.record
         if accelerator is not None and accelerator.num_processes > 1:
-            from aacr_lib.training.distributed import gather_lists
-
             for name in ("clip_names", "clip_vectors", "captions", "caption_vectors"):
                 setattr(record, name, gather_lists(getattr(record, name), accelerator))
         if not record.clip_names:

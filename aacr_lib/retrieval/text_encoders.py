@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from aacr_lib import assets
 from aacr_lib.errors import ConfigError, DataError, PretrainedUnavailable
 from aacr_lib.retrieval.tokenize import UNK_TOKEN, clean_caption, map_to_vocabulary
 
@@ -49,8 +50,6 @@ class TextEncoder(Protocol):
 def google_news_path(allow_download: bool = True) -> Path:
     """The cached GoogleNews-300 file (downloaded through gensim first when allowed);
     `PretrainedUnavailable` naming the fix when it is missing and cannot be downloaded."""
-    from aacr_lib import assets
-
     asset = assets.get("word2vec_google_news")
     path = asset.path()
     if path is None and allow_download:
@@ -204,8 +203,6 @@ def load_sentence_transformer(model_name: str, device: str = "cpu"):
 
 def _load_sentence_transformer(factory, model_name: str, device: str):
     if model_name in MINILM_NAMES:
-        from aacr_lib import assets
-
         asset = assets.get("all_minilm_l6_v2")
         if asset.path() is None:
             raise PretrainedUnavailable(asset.title, "the Python environment", asset.fix)

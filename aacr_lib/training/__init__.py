@@ -1,4 +1,4 @@
-"""The training loop shared by every task (captioning now, retrieval later).
+"""The training loop shared by every task (captioning and retrieval).
 
 - `TrainingConfig`: optimiser, schedule, precision, seeding, early stopping, checkpoint keeping.
 - `Task`: what a task supplies (model, datasets, collate, loss, per-epoch evaluation).

@@ -1,4 +1,4 @@
-"""Training hyper-parameters shared by every task (captioning now, retrieval later)."""
+"""Training hyper-parameters shared by every task (captioning and retrieval)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ def toy_dataset(tmp_path_factory):
 @pytest.fixture(scope="session")
 def toy_run(toy_dataset, tmp_path_factory):
     """An uninterrupted toy training run (shared by the resume and CLI tests)."""
-    from aacr_lib.captioning.task import train_captioning
+    from aacr_lib.captioning.run import train_captioning
 
     runs = tmp_path_factory.mktemp("toy-runs")
     return train_captioning(

@@ -10,6 +10,7 @@ import soundfile as sf
 
 from aacr_lib.captioning.inference import caption_files, load_captioner
 from aacr_lib.cli import caption as caption_cli
+from aacr_lib.cli import parse_arguments
 from aacr_lib.cli import train as train_cli
 
 
@@ -18,7 +19,7 @@ def _cli(argv):
     subparsers = parser.add_subparsers(dest="command")
     caption_cli.register(subparsers)
     train_cli.register(subparsers)
-    args = parser.parse_args(argv)
+    args = parse_arguments(parser, argv)
     return args.handler(args)
 
 
@@ -90,7 +91,7 @@ def test_caption_without_a_trained_run_is_a_clear_error(tmp_path):
 def test_train_cli_lists_and_prints_configs(capsys):
     assert _cli(["train", "captioning", "--list"]) == 0
     listed = capsys.readouterr().out
-    for name in ("baseline", "crnn_encoder", "final", "paper", "demo"):
+    for name in ("baseline", "crnn_encoder", "final", "clotho", "demo"):
         assert name in listed
     assert (
         _cli(

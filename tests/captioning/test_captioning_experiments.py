@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aacr_lib.captioning.experiments import EXPERIMENTS, PROFILES, resolve_config
+from aacr_lib.captioning.experiments import EXPERIMENTS, PROFILE_OVERLAYS, resolve_config
 from aacr_lib.captioning.report_tables import METRICS, REPORT_TABLES, table_for_experiment
 from aacr_lib.config import config_hash, parse_overrides
 from aacr_lib.errors import ConfigError
@@ -92,7 +92,9 @@ def test_unknown_names_are_clear_errors(call, match):
 
 
 def test_profiles_are_listed():
-    assert set(PROFILES) == {"paper", "demo", "smoke"}
+    assert set(PROFILE_OVERLAYS) == {"clotho", "demo", "smoke"}
+    # `paper` is another name of the clotho profile (`aacr train --profile paper`)
+    assert resolve_config("final", "paper") == resolve_config("final", "clotho")
 
 
 def test_report_tables_are_consistent():

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import json
 
-from aacr_lib.captioning.task import HISTORY_FILE, OUTPUTS_FILE, train_captioning
+from aacr_lib.captioning.run import train_captioning
+from aacr_lib.captioning.task import OUTPUTS_FILE
 from aacr_lib.evaluation.captioning import CAPTION_METRICS
+from aacr_lib.runs import HISTORY_FILE
 from tests.captioning.conftest import TOY_OVERRIDES
 
 

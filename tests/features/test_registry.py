@@ -22,7 +22,7 @@ def test_kinds_and_configs():
     assert isinstance(registry.make_config("logmel_pooled"), PooledLogMelConfig)
     hashes = {registry.make_config(kind).config_hash() for kind in registry.KINDS}
     assert len(hashes) == 3
-    with pytest.raises(ValueError, match="known: logmel, vggish, logmel_pooled"):
+    with pytest.raises(ValueError, match="choose one of logmel, vggish, logmel_pooled"):
         registry.make_config("mfcc")
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import matplotlib
 
+from aacr_lib.experiments import ExperimentResult
 from aacr_lib.retrieval import display
-from aacr_lib.retrieval.book import ExperimentResult, model_sizes, sample_recordings
+from aacr_lib.retrieval.book import model_sizes, sample_recordings
 
 matplotlib.use("Agg")
 

@@ -7,7 +7,6 @@ caption once.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -35,7 +34,7 @@ def test_two_processes_train_validate_and_evaluate_every_clip_once(toy_dataset, 
     assert done.stdout.count("run: ") == 1  # the main process reports, once
 
     (run_path,) = [p for p in runs.iterdir() if p.name.startswith("retrieval-baseline-")]
-    from aacr_lib.retrieval.run import HISTORY_FILE, SUBMISSION_FILE
+    from aacr_lib.retrieval.ranking import SUBMISSION_FILE
     from aacr_lib.runs import RunDir
 
     run = RunDir(run_path)
@@ -44,32 +43,24 @@ def test_two_processes_train_validate_and_evaluate_every_clip_once(toy_dataset, 
     assert metrics["n_clips"] == SPLITS["evaluation"]
     ranking = read_ranking(run_path / SUBMISSION_FILE)
     assert len(ranking.captions) == len(set(ranking.captions)) == SPLITS["evaluation"] * 5
-    (epoch,) = json.loads((run_path / HISTORY_FILE).read_text())
+    (epoch,) = run.history()
 
     # One process, the same (final = best, one epoch) weights: the same loss and metrics.
-    from aacr_lib.retrieval.run import feature_caches, load_splits, load_trained
-    from aacr_lib.retrieval.task import FeatureLoader, RetrievalTask, TextTable, loop_config
+    from aacr_lib.features.splits import load_splits
+    from aacr_lib.retrieval.inference import load_trained
+    from aacr_lib.retrieval.task import RetrievalTask, TextTable
     from aacr_lib.training.loop import make_accelerator, validation_loss
 
     trained = load_trained(run)
     config = trained.config
-    splits = load_splits(config, toy_dataset)
-    caches = feature_caches(config, toy_dataset, splits, progress=False)
+    splits = load_splits(toy_dataset, config.data, progress=False)
     captions = list(
-        dict.fromkeys(c for items in splits.values() for item in items for c in item.captions)
+        dict.fromkeys(c for split in splits.values() for item in split.items for c in item.captions)
     )
     table = TextTable(captions, trained.text_encoder.encode(captions, progress=False))
-    task = RetrievalTask(
-        config,
-        trained.model,
-        table,
-        splits["development"],
-        splits["validation"],
-        FeatureLoader(caches["development"]),
-        FeatureLoader(caches["validation"]),
-    )
-    accelerator = make_accelerator(loop_config(config))
-    single_loss = validation_loss(task, trained.model, accelerator, loop_config(config))
+    task = RetrievalTask(config, trained.model, table, splits["development"], splits["validation"])
+    accelerator = make_accelerator(config.training)
+    single_loss = validation_loss(task, trained.model, accelerator, config.training)
     single_metrics = task.evaluate(trained.model, accelerator, 1)
     assert single_loss == pytest.approx(epoch["val_loss"], rel=1e-5)
     for key in ("r1", "r5", "r10", "map10"):

@@ -1,13 +1,12 @@
-"""The experiment registry, profiles, offline requirements and the `aacr train retrieval` parser."""
+"""The experiment registry, profiles, offline requirements and `aacr train retrieval`."""
 
 from __future__ import annotations
 
-import argparse
-
 import pytest
 
+from aacr_lib.cli import main
 from aacr_lib.errors import ConfigError, PretrainedUnavailable
-from aacr_lib.retrieval.cli import add_train_parser, format_metrics, list_experiments
+from aacr_lib.retrieval.display import format_metrics
 from aacr_lib.retrieval.experiments import EXPERIMENTS, resolve_config
 from aacr_lib.retrieval.report_tables import TABLE_3, TABLE_10, report_scores
 from aacr_lib.retrieval.run import check_requirements, missing_requirements
@@ -29,9 +28,10 @@ def test_registry_has_every_experiment_and_each_changes_only_what_it_names():
     assert set(EXPERIMENTS) == ISSUE_EXPERIMENTS
     base = resolve_config("baseline", "paper")
     assert base.model.audio.rnn == "gru" and base.model.text.word2vec_source == "google_news"
-    assert base.training.batch_size == 32 and base.training.lr == 1e-3 and base.seed == 16
+    assert base.training.batch_size == 32 and base.training.lr == 1e-3
+    assert base.training.seed == 16
     assert resolve_config("lstm", "paper").model.audio.rnn == "lstm"
-    assert resolve_config("vggish_features", "paper").model.audio.features == "vggish"
+    assert resolve_config("vggish_features", "paper").data.features == "vggish"
     shared = resolve_config("shared_space_1024", "demo").model.projection
     assert (shared.kind, shared.dim) == ("shared", 1024)
     sentence = resolve_config("sentence_transformer", "demo").model
@@ -82,19 +82,22 @@ def test_report_tables_cover_the_report_rows():
     assert {row.experiment for row in TABLE_10} <= ISSUE_EXPERIMENTS
 
 
-def test_train_parser_lists_and_prints_configs(capsys):
-    parser = argparse.ArgumentParser(prog="aacr train")
-    add_train_parser(parser.add_subparsers())
-    args = parser.parse_args(["retrieval", "--list"])
-    assert args.handler(args) == 0
-    assert "shared_space_512" in capsys.readouterr().out
-    args = parser.parse_args(
-        ["retrieval", "--experiment", "lstm", "--print-config", "training.epochs=2"]
-    )
-    assert args.handler(args) == 0
+def test_train_command_lists_and_prints_configs(capsys):
+    assert main(["train", "retrieval", "--list"]) == 0
+    listing = capsys.readouterr().out
+    assert "shared_space_512" in listing and "infonce (new)" not in listing
+    assert "InfoNCE (new)" in listing and "LSTM (report Table 10: LSTM)" in listing
+    arguments = [
+        "train",
+        "retrieval",
+        "--experiment",
+        "lstm",
+        "--print-config",
+        "training.epochs=2",
+    ]
+    assert main(arguments) == 0
     out = capsys.readouterr().out
     assert "rnn: lstm" in out and "epochs: 2" in out
-    assert "infonce" in list_experiments()
     text = format_metrics(
         {"r1": 0.1, "r5": 0.2, "r10": 0.3, "map10": 0.15, "ci": {}, "chance_r10": 0.1}
     )

@@ -10,14 +10,18 @@ import torch
 
 from aacr_lib.evaluation.io import read_ranking, read_references
 from aacr_lib.evaluation.retrieval import evaluate_ranking
-from aacr_lib.retrieval.run import (
-    HISTORY_FILE,
-    REFERENCES_FILE,
-    SUBMISSION_FILE,
-    load_trained,
-    read_history,
-    train_retrieval,
+from aacr_lib.features.splits import load_splits
+from aacr_lib.retrieval.experiments import resolve_config
+from aacr_lib.retrieval.inference import load_trained
+from aacr_lib.retrieval.ranking import REFERENCES_FILE, SUBMISSION_FILE
+from aacr_lib.retrieval.run import train_retrieval
+from aacr_lib.retrieval.task import (
+    RetrievalCollate,
+    RetrievalTask,
+    TextTable,
+    build_retrieval_model,
 )
+from aacr_lib.runs import HISTORY_FILE
 from tests.retrieval.conftest import TOY_OVERRIDES
 
 
@@ -32,11 +36,13 @@ def test_toy_run_writes_metrics_submission_history_and_checkpoints(toy_run):
     assert toy_run.complete
     assert (toy_run.checkpoints / "best" / "model.safetensors").is_file()
     assert (toy_run.path / "text_encoder" / "word2vec.kv").is_file()
-    history = read_history(toy_run)
+    history = toy_run.history()
     assert [e["epoch"] for e in history] == [1, 2]
     assert {"train_loss", "val_loss", "lr"} <= set(history[0])
     assert set(history[0]["metrics"]) == {"r1", "r5", "r10", "map10"}
-    assert json.loads((toy_run.path / HISTORY_FILE).read_text()) == history
+    document = json.loads((toy_run.path / HISTORY_FILE).read_text())
+    assert document == {"task": "retrieval", "experiment": "baseline", "epochs": history}
+    assert metrics["epochs_trained"] == 2 and metrics["train_seconds"] > 0
 
 
 def test_submission_rescored_by_the_evaluation_module_gives_the_same_numbers(toy_run):
@@ -60,7 +66,7 @@ def test_rerunning_a_complete_config_reuses_its_run(toy_run, toy_dataset):
     )
     assert again.path == toy_run.path
     assert len(again.info()["starts"]) == 1  # not reopened: it was complete
-    assert again.complete and read_history(again) == read_history(toy_run)
+    assert again.complete and again.history() == toy_run.history()
 
 
 def test_trained_model_embeds_equal_length_clips_independently_of_the_batch(toy_run):
@@ -73,20 +79,18 @@ def test_trained_model_embeds_equal_length_clips_independently_of_the_batch(toy_
     assert trained.embed_text(["a low hum drones"]).shape == (1, 300)
 
 
-def test_training_uses_the_loops_plateau_schedule():
-    from aacr_lib.retrieval.experiments import resolve_config
-    from aacr_lib.retrieval.task import loop_config
-
-    config = resolve_config("baseline", "paper")
-    loop = loop_config(config)
+def test_training_uses_the_shared_config_with_the_baselines_plateau_schedule():
+    loop = resolve_config("baseline", "paper").training
     assert loop.schedule == "plateau"
     assert (loop.plateau_factor, loop.plateau_patience, loop.plateau_threshold) == (0.1, 5, 0.01)
     assert loop.plateau_threshold_mode == "abs" and loop.max_grad_norm == 0.0
+    assert (loop.grad_accumulation, loop.seed, loop.early_stopping_patience) == (1, 16, 10)
+    # every setting of the shared loop is reachable by KEY=VALUE, mixed precision included
+    overridden = resolve_config("baseline", "paper", ["training.mixed_precision=bf16"]).training
+    assert overridden.mixed_precision == "bf16"
 
 
 def test_collate_expands_clip_examples_into_pairs_and_looks_up_text_vectors():
-    from aacr_lib.retrieval.task import RetrievalCollate, TextTable
-
     table = TextTable(["a", "b", "c"], np.eye(3, dtype=np.float32))
     collate = RetrievalCollate(table)
     frames = np.zeros((8, 2), dtype=np.float32)
@@ -101,28 +105,21 @@ def test_collate_expands_clip_examples_into_pairs_and_looks_up_text_vectors():
 
 
 def test_pairs_and_clips_training_examples(toy_dataset):
-    from aacr_lib.retrieval.experiments import resolve_config
-    from aacr_lib.retrieval.run import feature_caches, load_splits
-    from aacr_lib.retrieval.task import FeatureLoader, RetrievalTask, TextTable, build_model
-
     for examples, expected in (("pairs", 12 * 5), ("clips", 12)):
         config = resolve_config(
             "baseline",
             "smoke",
-            [f"training.examples={examples}", "model.audio.channels=[4,8,8,8,8]"],
+            [f"data.examples={examples}", "model.audio.channels=[4,8,8,8,8]"],
         )
-        splits = load_splits(config, toy_dataset)
-        caches = feature_caches(config, toy_dataset, splits, progress=False)
-        captions = [c for items in splits.values() for item in items for c in item.captions]
+        splits = load_splits(toy_dataset, config.data, progress=False)
+        captions = [c for split in splits.values() for item in split.items for c in item.captions]
         table = TextTable(captions, np.ones((len(captions), 300), dtype=np.float32))
         task = RetrievalTask(
             config,
-            build_model(config, 64, 300),
+            build_retrieval_model(config, 64, 300),
             table,
             splits["development"],
             splits["validation"],
-            FeatureLoader(caches["development"]),
-            FeatureLoader(caches["validation"]),
         )
         assert len(task.train_dataset) == expected
         batch = task.collate_fn([task.train_dataset[i] for i in range(4)])

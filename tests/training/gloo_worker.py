@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from aacr_lib.captioning.task import train_captioning
+from aacr_lib.captioning.run import train_captioning
 
 OVERRIDES = [
     "training.epochs=1",

@@ -59,11 +59,11 @@ def test_two_gloo_processes_gather_every_clip_once(tmp_path):
     assert epoch["metrics"]["n_clips"] == 5  # each validation clip once
 
     # The validation loss reduced over the 2 processes equals a 1-process computation.
-    from aacr_lib.captioning.data import load_split
     from aacr_lib.captioning.experiments import resolve_config
     from aacr_lib.captioning.inference import load_captioner
     from aacr_lib.captioning.task import CaptioningTask
     from aacr_lib.config import parse_overrides
+    from aacr_lib.features.splits import load_split
     from aacr_lib.training.loop import make_accelerator, validation_loss
 
     config = resolve_config("baseline", "smoke", parse_overrides(OVERRIDES))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from aacr_lib.audio import load_audio
 from aacr_lib.errors import DataError
 
 BANK_SAMPLE_RATE = 16_000
@@ -129,8 +130,6 @@ def load_bank(root: str | os.PathLike | None = None) -> SoundBank:
 
 @cache
 def _decode(path: str) -> np.ndarray:
-    from aacr_lib.audio import load_audio
-
     waveform, _ = load_audio(path, sample_rate=BANK_SAMPLE_RATE)
     # Shared between callers through the cache: make accidental in-place edits fail loudly.
     waveform.setflags(write=False)

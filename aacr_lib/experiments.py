@@ -1,0 +1,236 @@
+"""The one experiment registry: every task's experiments and profile sizes, in one shape.
+
+An **experiment** is a named change to its task's baseline: a title, the report table (and row
+or section) it reproduces, a description, the assets it needs beyond the baseline, and an
+overlay on the task's base config. An overlay is a mapping, or a function of the profile's
+resolved baseline where the change is relative (`layers7` adds one layer to whatever the
+profile's baseline has), so every profile makes the same change.
+
+An `ExperimentSet` holds one task's experiments and its overlay per profile (`demo`, `clotho`,
+`smoke`; see `aacr_lib.profiles`). Resolution, for every task alike:
+
+    base config defaults → profile overlay → experiment overlay → KEY=VALUE overrides
+
+`experiment_set(task)` finds a task's set; `ExperimentResult` is what a chapter gets back for
+an experiment: its finished run, or why there is none (shown as "n/a" with the reason).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aacr_lib.config import deep_merge, parse_overrides, resolve
+from aacr_lib.errors import lookup
+from aacr_lib.paths import dataset_dir
+from aacr_lib.profiles import ALIASES, canonical_profile
+from aacr_lib.runs import RunDir, execute_run, run_path
+from aacr_lib.training import make_accelerator
+
+Overlay = Mapping[str, Any] | Callable[[Any], Mapping[str, Any]]
+# What a task's training run does inside the run lifecycle: (run, accelerator, data directory)
+# -> the metrics, or None when it stopped early on request.
+TrainingBody = Callable[[RunDir, Any, Path], "dict[str, Any] | None"]
+
+# Where each task's experiment set is defined (imported on first use, so that the registry
+# depends on no task and `aacr --help` loads none).
+TASK_MODULES = {
+    "captioning": "aacr_lib.captioning.experiments",
+    "retrieval": "aacr_lib.retrieval.experiments",
+}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A named change to the baseline of its task."""
+
+    name: str
+    title: str
+    description: str
+    overlay: Overlay = field(default_factory=dict)
+    # The report's table it reproduces, the row of that table and the section that discusses
+    # it (all None: not in the report).
+    report_table: int | None = None
+    report_row: str | None = None
+    report_section: str | None = None
+    # Assets it cannot run without, beyond those of the baseline (names of `aacr_lib.assets`).
+    needs: tuple[str, ...] = ()
+
+    def overlay_on(self, base: Any) -> dict[str, Any]:
+        """The overlay dict, given the profile's resolved baseline config."""
+        return dict(self.overlay(base) if callable(self.overlay) else self.overlay)
+
+    @property
+    def report_reference(self) -> str:
+        """Where the report has it: "Table 4", "Table 10: LSTM", or "new"."""
+        if self.report_table is None:
+            return "new"
+        row = f": {self.report_row}" if self.report_row else ""
+        return f"Table {self.report_table}{row}"
+
+
+@dataclass(frozen=True)
+class ExperimentSet:
+    """One task's experiments and profile overlays; resolves their configs."""
+
+    task: str
+    config_class: type
+    profiles: Mapping[str, Mapping[str, Any]]
+    profile_descriptions: Mapping[str, str]
+    experiments: Mapping[str, Experiment]
+    # Checks a resolved config beyond its types (e.g. the captioning model's dimensions).
+    validate: Callable[[Any], None] | None = None
+
+    def __iter__(self):
+        return iter(self.experiments)
+
+    def names(self) -> list[str]:
+        return list(self.experiments)
+
+    def in_sections(self, *sections: str) -> list[str]:
+        """The experiments the report discusses in `sections` (e.g. "6.1.1"), in registry order:
+        what a chapter about those sections runs."""
+        return [e.name for e in self.experiments.values() if e.report_section in sections]
+
+    def get(self, name: str) -> Experiment:
+        return lookup(self.experiments, name, f"{self.task} experiment")
+
+    def profile_overlay(self, profile: str) -> dict[str, Any]:
+        name = ALIASES.get(profile, profile)
+        return dict(lookup(self.profiles, name, f"{self.task} profile"))
+
+    def resolve(
+        self,
+        experiment: str = "baseline",
+        profile: str = "demo",
+        overrides: Iterable[str] | Mapping[str, Any] | None = None,
+    ) -> Any:
+        """The full config of `experiment` at `profile`, with overrides (`KEY=VALUE` strings or
+        a nested dict) on top."""
+        chosen = self.get(experiment)
+        profile_layer = self.profile_overlay(profile)
+        if overrides is None:
+            overrides = {}
+        elif not isinstance(overrides, Mapping):
+            overrides = parse_overrides(overrides)
+        base = resolve(self.config_class, profile_layer)
+        config = resolve(self.config_class, profile_layer, chosen.overlay_on(base), dict(overrides))
+        if self.validate is not None:
+            self.validate(config)
+        return config
+
+    def listing(self) -> str:
+        """`aacr train TASK --list`: the experiments, then the profiles, in aligned columns."""
+        rows = [
+            (e.name, f"{e.title} ({_where(e)}): {e.description}") for e in self.experiments.values()
+        ]
+        profiles = list(self.profile_descriptions.items())
+        width = max(len(name) for name, _ in [*rows, *profiles]) + 2
+        lines = ["experiments:", *(f"  {name:<{width}}{text}" for name, text in rows)]
+        lines += ["profiles:", *(f"  {name:<{width}}{text}" for name, text in profiles)]
+        return "\n".join(lines)
+
+    def frame(self, names: Iterable[str] | None = None):
+        """The experiments as a table: title, where the report has them, what each changes."""
+        import pandas as pd  # pandas only for the chapters, not for `aacr train --list`
+
+        rows = [
+            {
+                "experiment": name,
+                "title": self.get(name).title,
+                "report": self.get(name).report_reference,
+                "change to the baseline": self.get(name).description,
+            }
+            for name in (names or self.experiments)
+        ]
+        return pd.DataFrame(rows).set_index("experiment")
+
+
+def _where(experiment: Experiment) -> str:
+    reference = experiment.report_reference
+    return "new" if reference == "new" else f"report {reference}"
+
+
+def experiment_set(task: str) -> ExperimentSet:
+    """The experiment set of `task` (`captioning`, `retrieval`)."""
+    module = importlib.import_module(lookup(TASK_MODULES, task, "task"))
+    return module.EXPERIMENT_SET
+
+
+def train_experiment(
+    task: str,
+    experiment: str,
+    config: Any,
+    body: TrainingBody,
+    profile: str,
+    data_dir: str | os.PathLike | None = None,
+    runs_root: str | os.PathLike | None = None,
+    device: str = "cpu",
+    before_start: Callable[[], None] | None = None,
+) -> Any:
+    """Train one experiment's resolved config through the run lifecycle (`runs.execute_run`).
+
+    Both tasks' `run.train_config` come here: the data directory defaults to
+    `{data root}/{config.data.dataset}`; a complete run is returned before anything is built;
+    `before_start` runs next (e.g. a check that the assets are there, before a run directory
+    exists); then an `accelerate` accelerator for `config.training` and `device`, and `body`
+    inside the lifecycle. The metrics gain the (canonical) profile.
+    """
+    data_path = Path(data_dir) if data_dir is not None else dataset_dir(config.data.dataset)
+    existing = RunDir(run_path(task, experiment, config, runs_root))
+    if existing.complete:
+        return existing  # reopening a finished run builds nothing
+    if before_start is not None:
+        before_start()
+    profile = canonical_profile(profile)
+    # Under `accelerate launch` every process runs this: the main process writes the run
+    # directory (and whatever the body shares on disk); the others train beside it.
+    accelerator = make_accelerator(config.training, device)
+
+    def with_profile(run: RunDir) -> dict[str, Any] | None:
+        metrics = body(run, accelerator, data_path)
+        return None if metrics is None else {**metrics, "profile": profile}
+
+    return execute_run(
+        task,
+        experiment,
+        config,
+        with_profile,
+        seed=config.training.seed,
+        runs_root=runs_root,
+        device=str(accelerator.device),
+        data_dir=data_path,
+        splits=config.data.splits,
+        accelerator=accelerator,
+        extra={"profile": profile},
+    )
+
+
+def merge_overlays(*overlays: Mapping[str, Any]) -> dict[str, Any]:
+    """Overlays merged left to right (an experiment that combines others)."""
+    merged: dict[str, Any] = {}
+    for overlay in overlays:
+        merged = deep_merge(merged, overlay)
+    return merged
+
+
+@dataclass
+class ExperimentResult:
+    """One experiment of a chapter: its finished run, or why it has none."""
+
+    name: str
+    title: str
+    run: RunDir | None
+    reason: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def available(self) -> bool:
+        return self.run is not None
+
+    def metrics(self) -> dict[str, Any]:
+        return self.run.metrics() if self.run is not None else {}
