@@ -7,12 +7,13 @@ fix. Nothing here downloads silently: `fetch(name)` (behind `aacr setup NAME`) d
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aacr_lib.download import download_file
+from aacr_lib.download import DownloadError, download_file, file_digest
 from aacr_lib.errors import PretrainedUnavailable, lookup
 from aacr_lib.paths import cache_root
 
@@ -37,13 +38,32 @@ class Asset:
         return cache_root(root) / self.name
 
     def path(self, root: str | os.PathLike | None = None) -> Path | None:
-        """Local path of the asset when it is complete, else None."""
+        """Local path of the asset when it is complete, else None.
+
+        A file whose size differs from the one recorded at its download (cut short, replaced)
+        makes the asset missing: `aacr setup NAME` then fetches it again.
+        """
         if self.locate is not None:
             return self.locate()
         directory = self.directory(root)
-        if all((directory / rel).is_file() for rel in self.files):
-            return directory
-        return None
+        recorded = read_digests(directory)
+        for rel in self.files:
+            file = directory / rel
+            if not file.is_file():
+                return None
+            if rel in recorded and file.stat().st_size != recorded[rel]["bytes"]:
+                return None
+        return directory
+
+    def checksum(self) -> str:
+        """How its files are verified: a pinned checksum, or the SHA-256 recorded at the first
+        download (upstream publishes none), or nothing (another tool's cache)."""
+        if not self.files:
+            return "verified by the tool whose cache holds it"
+        pinned = [md5 for _, md5, _ in self.files.values()]
+        if all(pinned):
+            return "pinned md5"
+        return "SHA-256 recorded at the first download, verified on every `aacr setup`"
 
 
 def _locate_hf(repo_id: str, filename: str = "config.json") -> Callable[[], Path | None]:
@@ -190,19 +210,52 @@ def status(root: str | os.PathLike | None = None) -> list[dict[str, str | bool |
                 "available": found is not None,
                 "path": str(found) if found else None,
                 "fix": asset.fix,
+                "checksum": asset.checksum(),
             }
         )
     return rows
 
 
+# Beside a cache-dir asset's files: the SHA-256 and size of each, recorded when it was first
+# downloaded, so a later `aacr setup` (or a replaced or truncated file) is checked against it.
+DIGESTS_FILE = "sha256.json"
+
+
+def read_digests(directory: str | os.PathLike) -> dict[str, dict[str, object]]:
+    path = Path(directory) / DIGESTS_FILE
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text())
+
+
 def fetch(name: str, root: str | os.PathLike | None = None, progress: bool = True) -> Path:
-    """Download every file of a cache-dir asset with its checksum (needs the network)."""
+    """Download every file of a cache-dir asset with its checksum (needs the network).
+
+    Files upstream publishes no full checksum for are held to the SHA-256 recorded at their
+    first download (`sha256.json`): a file that changed since is removed and named.
+    """
     asset = get(name)
     if not asset.files:
         raise PretrainedUnavailable(
             asset.title, "its package cache", asset.fix, "not fetched by aacr"
         )
     directory = asset.directory(root)
+    digests = read_digests(directory)
     for rel, (url, md5, sha256_prefix) in asset.files.items():
-        download_file(url, directory / rel, md5=md5, sha256_prefix=sha256_prefix, progress=progress)
+        path = download_file(
+            url, directory / rel, md5=md5, sha256_prefix=sha256_prefix, progress=progress
+        )
+        digest = file_digest(path, "sha256")
+        recorded = digests.get(rel, {}).get("sha256")
+        if recorded is not None and recorded != digest:
+            path.unlink()
+            raise DownloadError(
+                f"{path}: SHA-256 {digest} differs from {recorded}, recorded at its first "
+                f"download in {directory / DIGESTS_FILE}; the file was removed. Rerun "
+                f"`{asset.fix}`, or delete {DIGESTS_FILE} if the upstream file really changed"
+            )
+        digests[rel] = {"sha256": digest, "bytes": path.stat().st_size}
+    tmp = directory / (DIGESTS_FILE + ".tmp")
+    tmp.write_text(json.dumps(digests, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, directory / DIGESTS_FILE)
     return directory

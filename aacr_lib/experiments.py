@@ -119,6 +119,10 @@ class ExperimentSet:
             overrides = parse_overrides(overrides)
         base = resolve(self.config_class, profile_layer)
         config = resolve(self.config_class, profile_layer, chosen.overlay_on(base), dict(overrides))
+        for section in ("data", "training"):  # the sections every task shares
+            validate_section = getattr(getattr(config, section, None), "validate", None)
+            if validate_section is not None:
+                validate_section()
         if self.validate is not None:
             self.validate(config)
         return config

@@ -1,21 +1,25 @@
 """Where data, runs and caches live.
 
 Every root comes from, in order: an explicit argument, an environment variable, a default
-relative to the current working directory. Nothing is ever an absolute path in the code.
+relative to the current working directory (feature caches: inside the dataset directory).
+Nothing is ever an absolute path in the code.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 DATA_ENV = "AACR_DATA"
 RUNS_ENV = "AACR_RUNS"
 CACHE_ENV = "AACR_CACHE"
+FEATURES_ENV = "AACR_FEATURES"
 
 DEFAULT_DATA = "data"
 DEFAULT_RUNS = "runs"
 DEFAULT_CACHE = ".cache/aacr"
+DEFAULT_FEATURES = "features"  # a folder inside the dataset directory
 
 
 def _resolve(explicit: str | os.PathLike | None, env: str, default: str) -> Path:
@@ -45,3 +49,28 @@ def cache_root(explicit: str | os.PathLike | None = None) -> Path:
 def dataset_dir(name: str, root: str | os.PathLike | None = None) -> Path:
     """Directory of one dataset under the data root, e.g. `dataset_dir("clothomix")`."""
     return data_root(root) / name
+
+
+def features_root(explicit: str | os.PathLike | None = None) -> Path | None:
+    """Root of feature caches kept outside the datasets: argument, `AACR_FEATURES`, or None
+    (the default: each dataset keeps its caches in `{dataset_dir}/features/`)."""
+    if explicit is not None and str(explicit) != "":
+        return Path(explicit).expanduser()
+    from_env = os.environ.get(FEATURES_ENV)
+    return Path(from_env).expanduser() if from_env else None
+
+
+def features_dir(dataset_dir: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
+    """Folder of one dataset's feature caches (`{kind}-{hash}/{split}.h5` go below it).
+
+    With a features root (`root`, else `AACR_FEATURES`; see `features_root`):
+    `{root}/{dataset name}-{8 hex digits}/`, one root serving every dataset, the digits (a
+    hash of the dataset's absolute path) telling apart datasets of the same name. Without one:
+    `{dataset_dir}/features/`. A read-only dataset needs a root somewhere writable.
+    """
+    base = features_root(root)
+    if base is None:
+        return Path(dataset_dir) / DEFAULT_FEATURES
+    resolved = Path(dataset_dir).expanduser().resolve()
+    digest = hashlib.sha1(str(resolved).encode("utf-8")).hexdigest()[:8]
+    return base / f"{resolved.name or 'dataset'}-{digest}"

@@ -33,8 +33,8 @@ import yaml
 
 from aacr_lib import __version__
 from aacr_lib.config import config_hash, to_dict
-from aacr_lib.data.clotho import captions_csv_path
-from aacr_lib.errors import AacrError, ConfigError
+from aacr_lib.data.clotho import audio_dir, captions_csv_path, parse_captions_csv
+from aacr_lib.errors import AacrError, ConfigError, DataError
 from aacr_lib.paths import runs_root
 
 TRACKED_PACKAGES = (
@@ -54,6 +54,9 @@ TRACKED_PACKAGES = (
     "papermill",
     "jupyter-book",
 )
+
+# The checkout the package runs from: its commit is recorded wherever `aacr` is started.
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 CONFIG_FILE = "config.yaml"
 RUN_FILE = "run.json"
@@ -114,23 +117,23 @@ class RunDir:
 
     # ----- reading
     def config(self) -> dict[str, Any]:
-        return yaml.safe_load((self.path / CONFIG_FILE).read_text())
+        return _read_document(self.path / CONFIG_FILE, yaml.safe_load, yaml.YAMLError)
 
     def info(self) -> dict[str, Any]:
-        return json.loads((self.path / RUN_FILE).read_text())
+        return _read_document(self.path / RUN_FILE, json.loads, json.JSONDecodeError)
 
     def metrics(self, name: str = METRICS_FILE) -> dict[str, Any]:
         path = self.path / name
         if not path.is_file():
             raise AacrError(f"{path}: no metrics yet (the run has not finished evaluation)")
-        return json.loads(path.read_text())
+        return _read_document(path, json.loads, json.JSONDecodeError)
 
     def history(self) -> list[dict[str, Any]]:
         """The per-epoch records of `history.json` ([] when the run has none)."""
         path = self.path / HISTORY_FILE
         if not path.is_file():
             return []
-        document = json.loads(path.read_text())
+        document = _read_document(path, json.loads, json.JSONDecodeError)
         # retrieval runs made before the one format wrote the bare list of epochs
         return list(document if isinstance(document, list) else document.get("epochs", []))
 
@@ -138,7 +141,7 @@ class RunDir:
     def complete(self) -> bool:
         try:
             return self.info().get("status") == "complete"
-        except (OSError, json.JSONDecodeError):
+        except (OSError, ValueError):
             return False
 
     # ----- writing
@@ -177,6 +180,25 @@ def _write_json(path: Path, payload: dict[str, Any]) -> Path:
     return path
 
 
+class RunFileError(DataError, ValueError):
+    """A run file that cannot be parsed (damaged, or crafted: e.g. a YAML `!!python` tag).
+
+    A `ValueError` too, so the callers that skip unreadable runs (`find_runs`) still do.
+    """
+
+
+def _read_document(path: Path, parse: Callable[[str], Any], error: type[Exception]) -> Any:
+    """`parse(text)` of a run file; a `RunFileError` naming it when it cannot be parsed."""
+    try:
+        return parse(path.read_text(encoding="utf-8"))
+    except (error, UnicodeDecodeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise RunFileError(
+            f"{path}: not a readable run file ({reason}); delete the run directory "
+            f"{path.parent} and rerun the command that made it"
+        ) from None
+
+
 def _json_default(value: Any) -> Any:
     # numpy scalars are written as numbers, anything else as its text
     try:
@@ -208,7 +230,9 @@ def create_run(
     """
     path = run_path(task, experiment, config, root)
     path.mkdir(parents=True, exist_ok=True)
-    (path / CONFIG_FILE).write_text(yaml.safe_dump(to_dict(config), sort_keys=False))
+    tmp = path / (CONFIG_FILE + ".tmp")
+    tmp.write_text(yaml.safe_dump(to_dict(config), sort_keys=False))
+    os.replace(tmp, path / CONFIG_FILE)
     run = RunDir(path)
     starts = []
     if (path / RUN_FILE).is_file():
@@ -221,7 +245,7 @@ def create_run(
         "config_hash": config_hash(config),
         "seed": seed,
         "device": device,
-        "git": git_state(),
+        "git": git_state(PACKAGE_DIR),
         "versions": package_versions(),
         "platform": platform.platform(),
         "command": " ".join(sys.argv),
@@ -252,7 +276,7 @@ def find_runs(
         run = RunDir(path)
         try:
             info = run.info()
-        except (OSError, json.JSONDecodeError):
+        except (OSError, ValueError):
             continue
         if task and info.get("task") != task:
             continue
@@ -265,22 +289,41 @@ def find_runs(
 
 
 def data_fingerprint(data_dir: str | os.PathLike, splits: Sequence[str]) -> str:
-    """SHA-1 (12 hex digits) of the splits' captions CSVs: which data a run was trained on."""
-    digest = hashlib.sha1()
+    """Which data a run was trained on: `{captions}-{audio}`, two SHA-1 prefixes (12 hex each).
+
+    `captions` digests the splits' captions CSVs (the whole fingerprint before audio was
+    covered); `audio` the name, size and modification time (ns) of every audio file those CSVs
+    list, in CSV order (a missing one counts as such): cheap (no audio is read), and a clip
+    fixed, replaced or re-generated changes it. Copying a dataset without keeping modification
+    times changes it too.
+    """
+    captions, audio = hashlib.sha1(), hashlib.sha1()
     for split in splits:
         path = captions_csv_path(data_dir, split)
-        digest.update(split.encode())
-        digest.update(path.read_bytes() if path.is_file() else b"")
-    return digest.hexdigest()[:12]
+        captions.update(split.encode())
+        captions.update(path.read_bytes() if path.is_file() else b"")
+        audio.update(f"split\0{split}\0".encode())
+        rows, _ = parse_captions_csv(path)
+        folder = audio_dir(data_dir, split)
+        for row in rows:
+            try:
+                stat = (folder / row.file_name).stat()
+                stamp = f"{stat.st_size}\0{stat.st_mtime_ns}"
+            except OSError:
+                stamp = "missing"
+            audio.update(f"{row.file_name}\0{stamp}\n".encode())
+    return f"{captions.hexdigest()[:12]}-{audio.hexdigest()[:12]}"
 
 
 def check_same_data(run: RunDir, fingerprint: str) -> None:
     """A run directory is named by its config alone: refuse to reuse one trained on other data."""
     try:
-        previous = run.info().get("data_fingerprint")
+        previous = run.info().get("data_fingerprint") or ""
     except (OSError, ValueError):
         return
-    if previous and previous != fingerprint:
+    # A run from before the audio was fingerprinted holds the captions part alone.
+    same = previous == fingerprint or ("-" not in previous and fingerprint.startswith(previous))
+    if previous and not same:
         raise ConfigError(
             f"run {run.path} was trained on other data (fingerprint {previous}, now "
             f"{fingerprint}); delete that run directory or use another runs root (--runs-root)"

@@ -39,3 +39,34 @@ def test_fetch_fails_fast_offline_naming_the_url(tmp_path, monkeypatch):
     )
     with pytest.raises(DownloadError, match="127.0.0.1:9"):
         assets.fetch("vggish", root=tmp_path, progress=False)
+
+
+def _fake_download(content: bytes):
+    def download(url, dest, md5=None, sha256_prefix=None, progress=True):
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not dest.is_file():
+            dest.write_bytes(content)
+        return dest
+
+    return download
+
+
+def test_an_asset_without_a_published_checksum_is_held_to_its_first_download(tmp_path, monkeypatch):
+    from aacr_lib.download import DownloadError
+
+    monkeypatch.setattr(assets, "download_file", _fake_download(b"panns weights"))
+    asset = assets.get("panns_cnn14")
+    assert "recorded at the first download" in asset.checksum()
+    directory = assets.fetch("panns_cnn14", root=tmp_path, progress=False)
+    (rel,) = asset.files
+    recorded = assets.read_digests(directory)[rel]
+    assert recorded["bytes"] == len(b"panns weights") and len(recorded["sha256"]) == 64
+    assert asset.path(tmp_path) == directory
+    # a file cut short is missing again; a replaced one of the same size fails `aacr setup`
+    (directory / rel).write_bytes(b"panns")
+    assert asset.path(tmp_path) is None
+    (directory / rel).write_bytes(b"PANNS WEIGHTS")
+    with pytest.raises(DownloadError, match="differs from .* recorded at its first download"):
+        assets.fetch("panns_cnn14", root=tmp_path, progress=False)
+    assert not (directory / rel).exists()
+    assert any(row["checksum"] for row in assets.status(tmp_path))

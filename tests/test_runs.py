@@ -143,3 +143,61 @@ def test_history_of_an_older_retrieval_run_still_reads(tmp_path):
     assert run.history() == [{"epoch": 1}]
     run.write_history([{"epoch": 1}, {"epoch": 2}])
     assert [e["epoch"] for e in run.history()] == [1, 2]
+
+
+def test_data_fingerprint_covers_the_audio_files(tmp_path):
+    import os
+
+    import numpy as np
+    import soundfile as sf
+
+    from aacr_lib.runs import data_fingerprint
+
+    root = tmp_path / "data"
+    (root / "development").mkdir(parents=True)
+    header = "file_name," + ",".join(f"caption_{i}" for i in range(1, 6))
+    rows = [f"{name},a,b,c,d,e" for name in ("one.wav", "two.wav")]
+    (root / "clotho_captions_development.csv").write_text("\n".join([header, *rows]) + "\n")
+    clip = root / "development" / "two.wav"
+    for name in ("one.wav", "two.wav"):
+        sf.write(root / "development" / name, np.zeros(800, np.float32), 8000)
+    first = data_fingerprint(root, ["development"])
+    assert data_fingerprint(root, ["development"]) == first  # nothing changed: the same
+    before = clip.stat()
+    sf.write(clip, np.full(800, 0.5, np.float32), 8000)  # same name and size, other audio
+    os.utime(clip, ns=(before.st_atime_ns, before.st_mtime_ns + 10**9))
+    replaced = data_fingerprint(root, ["development"])
+    assert replaced != first
+    sf.write(clip, np.zeros(1600, np.float32), 8000)  # longer
+    assert data_fingerprint(root, ["development"]) not in (first, replaced)
+    clip.unlink()
+    assert data_fingerprint(root, ["development"]) not in (first, replaced)
+
+
+def test_a_run_fingerprinted_before_the_audio_counted_is_still_the_same_data(tmp_path):
+    from aacr_lib.runs import check_same_data, data_fingerprint
+
+    data = _clips_csv(tmp_path / "data")
+    fingerprint = data_fingerprint(data, SPLITS)
+    captions_part = fingerprint.split("-")[0]
+    run = create_run("retrieval", "a", Toy(), 0, root=tmp_path / "runs")
+    run.update_info(data_fingerprint=captions_part)  # what older runs recorded
+    check_same_data(run, fingerprint)  # no error
+    run.update_info(data_fingerprint="0123456789ab")
+    with pytest.raises(ConfigError, match="trained on other data"):
+        check_same_data(run, fingerprint)
+
+
+def test_a_crafted_or_damaged_run_file_is_one_clear_error(tmp_path):
+    from aacr_lib.errors import DataError
+
+    run = create_run("retrieval", "a", Toy(), 0, root=tmp_path)
+    marker = tmp_path / "ran"
+    (run.path / "config.yaml").write_text(f"!!python/object/apply:os.mkdir ['{marker}']\n")
+    with pytest.raises(DataError, match="config.yaml: not a readable run file"):
+        run.config()
+    assert not marker.exists()
+    (run.path / "run.json").write_text("{not json")
+    with pytest.raises(DataError, match="run.json: not a readable run file"):
+        run.info()
+    assert find_runs(tmp_path, complete_only=False) == []  # skipped, as before

@@ -19,6 +19,7 @@ from aacr_lib.audio import load_audio
 from aacr_lib.captioning.config import CaptioningConfig
 from aacr_lib.captioning.data import CaptionCollate
 from aacr_lib.captioning.decoding import decode_batch, generation_config
+from aacr_lib.captioning.task import TASK
 from aacr_lib.captioning.tokenizer import TOKENIZER_DIR, load_tokenizer, special_tokens_of
 from aacr_lib.config import from_dict
 from aacr_lib.errors import AacrError, ConfigError, DataError
@@ -46,6 +47,15 @@ def load_run_config(run_dir: str | os.PathLike) -> CaptioningConfig:
         raise ConfigError(
             f"{run.path} is not a captioning run directory (no config.yaml); train one with "
             "`aacr train captioning --experiment baseline`"
+        )
+    try:
+        task = run.info().get("task")
+    except (OSError, ValueError):
+        task = None
+    if task not in (None, TASK):
+        raise ConfigError(
+            f"{run.path} is a {task} run, not a captioning run; captioning needs a run of "
+            "`aacr train captioning --experiment NAME`"
         )
     return from_dict(CaptioningConfig, run.config())
 

@@ -53,6 +53,17 @@ def parse_arguments(parser: argparse.ArgumentParser, argv: list[str] | None) -> 
     return args
 
 
+def describe_os_error(exc: OSError) -> str:
+    """`PATH: reason` (or `PATH -> OTHER: reason` for a rename or copy)."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is None:
+        return reason
+    where = str(exc.filename)
+    if getattr(exc, "filename2", None):
+        where += f" -> {exc.filename2}"
+    return f"{where}: {reason}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parse_arguments(parser, argv)
@@ -64,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(handler(args) or 0)
     except AacrError as exc:
         print(f"aacr {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a full disk, a read-only or missing path, a folder for a file
+        print(f"aacr {args.command}: error: {describe_os_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"aacr {args.command}: interrupted", file=sys.stderr)

@@ -31,9 +31,13 @@ def _book(args: argparse.Namespace) -> int:
     # Kernels inherit this: OpenMP busy-waiting slows torch badly when cores are shared.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from aacr_lib.book import build_html, execute_book, notebook_parameters
+    from aacr_lib.cli.arguments import check_writable_dir
+    from aacr_lib.paths import runs_root
     from aacr_lib.profiles import notebook_context
 
     start = time.perf_counter()
+    check_writable_dir(runs_root(args.runs_root), "runs root")
+    check_writable_dir(Path(args.root) / "_build", "book's build folder")
     parameters = notebook_parameters(
         args.profile, args.device, args.data_root, args.runs_root, args.smoke
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from aacr_lib.cli.arguments import positive_int
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     caption = subparsers.add_parser(
@@ -24,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     caption.add_argument(
         "--method", choices=("beam", "greedy"), default=None, help="default: the run's decoding"
     )
-    caption.add_argument("--batch-size", type=int, default=16)
+    caption.add_argument("--batch-size", type=positive_int, default=16)
     caption.set_defaults(handler=_caption)
 
 

@@ -42,7 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "demo", help="build the ClothoMix demo dataset from the embedded sound bank"
     )
     demo.add_argument(
-        "--out", default=None, help="target directory (default: $AACR_DATA/clothomix)"
+        "--out",
+        default=None,
+        help="target directory (default: $AACR_DATA/clothomix), replaced as a whole when the "
+        "build is complete; a folder holding other files is refused",
     )
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument(
@@ -75,10 +78,15 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from aacr_lib.cli.arguments import check_writable_dir
     from aacr_lib.data.clothomix import generate_clothomix
 
     clips = args.clips if isinstance(args.clips, dict) else _parse_clips(args.clips)
     out = args.out or dataset_dir("clothomix")
+    # built beside its folder and renamed into place: that parent must take writes
+    check_writable_dir(Path(out).resolve().parent, "folder that holds the dataset")
     summary = generate_clothomix(out, seed=args.seed, clips=clips, duration=args.duration)
     print(f"ClothoMix written to {out}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
     return 0

@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from aacr_lib.cli.arguments import positive_int
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate = subparsers.add_parser(
@@ -18,7 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="BLEU-1..4, METEOR, ROUGE-L, CIDEr-D, SPICE, SPIDEr of predicted captions",
         description="Score predicted captions as caption-evaluation-tools (PTB tokenizer, "
         "coco-caption scorers). SPICE and SPIDEr need `aacr setup spice`; without it they are "
-        "reported as unavailable and every other metric is computed.",
+        "reported as unavailable and every other metric is computed. Both CSVs are checked "
+        "strictly (UTF-8, every row as wide as its header, no empty reference cell); a bad row "
+        "is an error naming the file and line, never a changed score.",
     )
     captions.add_argument(
         "--predictions", required=True, help="CSV with file_name and caption (or caption_predicted)"
@@ -48,9 +52,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "retrieval",
         help="R@1/5/10 and mAP@10 of a submission file, as DCASE 2022",
         description="Score a retrieval submission (caption,file_name_1,...,file_name_10) "
-        "against Clotho captions with the DCASE 2022 definitions and jackknife intervals.",
+        "against Clotho captions with the DCASE 2022 definitions and jackknife intervals. "
+        "A ranking with fewer than 10 file_name columns (or fewer than the clips, when the "
+        "references hold under 10) is an error, not a score: R@10 and mAP@10 need the top 10. "
+        "Every input CSV must be UTF-8 with as many fields on every row as in its header.",
     )
-    retrieval.add_argument("--ranking", required=True, help="caption,file_name_1..file_name_10")
+    retrieval.add_argument(
+        "--ranking",
+        required=True,
+        help="caption,file_name_1..file_name_10 (at least 10 columns: a shallower ranking is "
+        "an error)",
+    )
     retrieval.add_argument("--references", required=True, help="Clotho captions CSV")
     retrieval.add_argument("--json", default=None, help="also write the results as JSON here")
     retrieval.set_defaults(handler=_retrieval)
@@ -65,7 +77,7 @@ def _add_metric_options(parser: argparse.ArgumentParser) -> None:
         help="subset of bleu_1..bleu_4 (or bleu), meteor, rouge_l, cider_d, spice, spider, "
         "no_spice (default: all)",
     )
-    parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
+    parser.add_argument("--resamples", type=positive_int, default=1000, help="bootstrap resamples")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from aacr_lib.cli.arguments import positive_int
+
 KINDS = ("logmel", "vggish", "logmel_pooled")
 SPLITS = ("development", "validation", "evaluation")
 
@@ -15,8 +17,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="compute audio features of a dataset into resumable HDF5 caches",
         description=(
             "Compute features of every clip of each split into "
-            "DIR/features/KIND-HASH/SPLIT.h5 (HASH identifies the configuration). An "
-            "interrupted run resumes; a finished cache is not recomputed."
+            "FEATURES/KIND-HASH/SPLIT.h5 (HASH identifies the configuration), FEATURES being "
+            "ROOT/NAME-ID/ under a features root (--features-dir, else $AACR_FEATURES; NAME-ID "
+            "is the dataset's name and an id of its path), else DIR/features/. An interrupted run resumes; a finished cache is not recomputed, "
+            "except clips whose audio file changed since. A clip whose audio is bad "
+            "(undecodable, truncated, NaN) stops the run with its name."
         ),
     )
     parser.add_argument("dir", help="dataset directory (Clotho v2.1 layout)")
@@ -35,13 +40,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="splits to compute (default: every split whose captions CSV is in DIR)",
     )
-    parser.add_argument(
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
         "--out",
         default=None,
         help="output: a .h5 file (one split only) or a folder that gets SPLIT.h5 files "
-        "(default: DIR/features/KIND-HASH/)",
+        "(default: FEATURES/KIND-HASH/)",
     )
-    parser.add_argument("--batch-size", type=int, default=8, help="clips per batch (default 8)")
+    where.add_argument(
+        "--features-dir",
+        default=None,
+        metavar="ROOT",
+        help="features root outside the dataset (e.g. for a read-only one): caches go to "
+        "ROOT/NAME-ID/KIND-HASH/ (default: $AACR_FEATURES, else DIR/features/); training "
+        "finds them with AACR_FEATURES=ROOT",
+    )
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=8, help="clips per batch (default 8)"
+    )
     parser.add_argument("--device", default="cpu", help="torch device for vggish (default cpu)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(handler=_features)
@@ -89,6 +105,7 @@ def _features(args: argparse.Namespace) -> int:
             args.kind,
             split,
             out=_output_path(args.out, split, len(splits)),
+            features_root=args.features_dir,
             batch_size=args.batch_size,
             device=args.device,
             progress=not args.no_progress,

@@ -3,12 +3,17 @@
 Every audio file under AUDIO_DIR (wav, flac, ogg/oga/opus, mp3, aiff; any sample rate or
 channel count) is embedded with the run's audio encoder into a FAISS index with a manifest.
 Running it again embeds only new or changed files and drops files that are gone; unreadable
-files are reported and skipped. `aacr index info INDEX` describes an index.
+files and broken symbolic links are reported and skipped; a folder without audio is an error.
+Every build writes a new index beside INDEX, checks it and swaps it in whole, so a failure (a
+full disk) leaves the previous index as it was. An INDEX of another audio folder is replaced
+only with --replace (all its entries are dropped). `aacr index info INDEX` describes an index.
 """
 
 from __future__ import annotations
 
 import argparse
+
+from aacr_lib.cli.arguments import positive_int
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,9 +41,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(an existing index keeps its type unless given)",
     )
     build.add_argument("--nlist", type=int, default=0, help="IVF cells (default 4 * sqrt(N))")
-    build.add_argument("--nprobe", type=int, default=8, help="IVF cells searched per query")
-    build.add_argument("--hnsw-m", type=int, default=32, help="HNSW links per vector")
-    build.add_argument("--ef-search", type=int, default=64, help="HNSW search breadth")
+    build.add_argument(
+        "--nprobe", type=positive_int, default=8, help="IVF cells searched per query"
+    )
+    build.add_argument("--hnsw-m", type=positive_int, default=32, help="HNSW links per vector")
+    build.add_argument("--ef-search", type=positive_int, default=64, help="HNSW search breadth")
+    build.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace an index of another audio folder (its entries are dropped); without it, "
+        "that is refused",
+    )
     build.add_argument("--device", default="cpu", help="torch device for the audio encoder")
     build.add_argument("--no-progress", action="store_true", help="no progress bar")
     build.set_defaults(handler=_build)
@@ -49,8 +62,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from aacr_lib.cli.arguments import check_writable_dir
     from aacr_lib.retrieval.index import IndexSettings, build_index
 
+    # the index is built beside its folder and swapped in: that parent must take writes
+    check_writable_dir(Path(args.out).resolve().parent, "folder that holds the index")
     settings = None
     if args.type is not None:
         settings = IndexSettings(
@@ -67,6 +85,7 @@ def _build(args: argparse.Namespace) -> int:
         settings=settings,
         device=args.device,
         progress=not args.no_progress,
+        replace=args.replace,
     )
     print(report.summary())
     return 0

@@ -46,11 +46,11 @@ def _java() -> dict:
 def collect_info() -> dict:
     """Everything `aacr info` shows, as one JSON-serialisable dict."""
     from aacr_lib import assets, paths
-    from aacr_lib.runs import git_state, package_versions
+    from aacr_lib.runs import PACKAGE_DIR, git_state, package_versions
 
     return {
         "versions": package_versions(),
-        "git": git_state(),
+        "git": git_state(PACKAGE_DIR),
         "device": _device(),
         "java": _java(),
         "roots": {
@@ -93,5 +93,5 @@ def _info(args: argparse.Namespace) -> int:
     for row in report["assets"]:
         state = "available" if row["available"] else "missing  "
         where = row["path"] if row["available"] else f"get it: {row['fix']}"
-        print(f"  [{state}] {row['title']} — {row['purpose']}; {where}")
+        print(f"  [{state}] {row['title']} — {row['purpose']}; {where} ({row['checksum']})")
     return 0

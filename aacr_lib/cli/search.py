@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from aacr_lib.cli.arguments import positive_int
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     search = subparsers.add_parser(
@@ -20,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     search.add_argument("query", nargs="+", help="the description to search for")
     search.add_argument("--index", required=True, help="index folder")
-    search.add_argument("-k", type=int, default=10, help="how many results (default 10)")
+    search.add_argument("-k", type=positive_int, default=10, help="how many results (default 10)")
     search.add_argument("--run", default=None, help="the run, if moved since the index was built")
     search.add_argument("--device", default="cpu", help="torch device for the text side")
     search.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -34,6 +36,8 @@ def _search(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise ConfigError(f"-k must be at least 1, got {args.k}")
     query = " ".join(args.query)
+    if not query.strip():
+        raise ConfigError('the query is empty; describe the sound, e.g. aacr search "a dog barks"')
     hits = SearchIndex(args.index, run_dir=args.run, device=args.device).search(query, args.k)
     if args.json:
         print(json.dumps([hit.__dict__ for hit in hits], indent=2))

@@ -69,8 +69,10 @@ def _task_modules(task: str):
 
 def train_from_args(args: argparse.Namespace) -> int:
     """The handler of `aacr train TASK …` for every task."""
+    from aacr_lib.cli.arguments import check_writable_dir
     from aacr_lib.config import dump_yaml
     from aacr_lib.experiments import experiment_set
+    from aacr_lib.paths import runs_root
     from aacr_lib.profiles import training_data_dir
 
     experiments = experiment_set(args.task)
@@ -81,6 +83,7 @@ def train_from_args(args: argparse.Namespace) -> int:
     if args.print_config:
         print(dump_yaml(config), end="")
         return 0
+    check_writable_dir(runs_root(args.runs_root), "runs root")
     run_module, display = _task_modules(args.task)
     data_dir = training_data_dir(config.data.dataset, args.data_dir, not args.no_progress)
     run = run_module.train_config(

@@ -7,6 +7,7 @@ errors
     no_dataset                 the directory does not exist
     captions_csv_missing       clotho_captions_{split}.csv not found (a warning when splits=None
                                and only that split's audio folder exists)
+    captions_csv_not_file      clotho_captions_{split}.csv is a directory (or another non-file)
     captions_csv_unreadable    the captions CSV cannot be read or parsed
     captions_csv_columns       header lacks file_name/caption_1..caption_5 (or file is empty)
     captions_csv_row           a row has the wrong number of fields
@@ -14,10 +15,13 @@ errors
     empty_caption              a caption cell is empty (line and column given)
     duplicate_file_name        a file name appears twice in one split
     unsafe_file_name           a file name is absolute or contains `..` (never opened)
+    split_empty                the captions CSV lists no clip (nothing to train or score on)
     audio_dir_missing          the {split}/ audio folder does not exist
     audio_missing              a clip listed in the CSV has no audio file
     audio_unreadable           the audio file cannot be decoded
     audio_empty                the audio file holds 0 samples
+    audio_truncated            the file holds fewer frames than its header declares (a cut
+                               download or copy; WAV/AIFF are seen from the header alone)
     audio_nonfinite            the audio holds NaN or infinite samples
     metadata_csv_unreadable / metadata_csv_columns / metadata_csv_row
                                the optional metadata CSV is present but broken
@@ -45,7 +49,8 @@ from pathlib import Path
 
 import numpy as np
 
-from aacr_lib.audio import AUDIO_EXTENSIONS
+from aacr_lib.audio import AUDIO_EXTENSIONS, AudioError, audio_info
+from aacr_lib.audio import decode_audio as _decode_audio
 from aacr_lib.data.clotho import (
     CLOTHO_CHANNELS,
     CLOTHO_SAMPLE_RATE,
@@ -211,39 +216,40 @@ def _examples(names: list[str]) -> str:
 def _check_audio_file(
     report: CheckReport, split: str, path: Path, stats: _AudioStats, decode: bool
 ) -> None:
-    """Open one audio file and record what is wrong with it; never raises."""
-    import soundfile as sf  # here, not at the top: keeps `aacr --help` fast
+    """Open one audio file and record what is wrong with it; never raises.
 
+    The problems are those `aacr_lib.audio.decode_audio` raises for (what training would hit),
+    each under its `AudioError.code`; header-only mode sees unreadable headers, empty files
+    and truncated WAV/AIFF files.
+    """
     name = path.name
+    samples = None
     try:
-        info = sf.info(str(path))
         if decode:
-            samples, _ = sf.read(str(path), dtype="float32", always_2d=True)
-            frames = samples.shape[0]
+            samples, info = _decode_audio(path)
         else:
-            samples, frames = None, int(info.frames)
-    except Exception as exc:  # libsndfile raises several types; all mean "cannot decode"
+            info = audio_info(path)
+            if info.frames == 0 and info.expected_frames == 0:
+                raise AudioError(path, "audio_empty", "audio file holds no samples", info)
+            if info.declared_frames:
+                raise AudioError(
+                    path,
+                    "audio_truncated",
+                    f"truncated audio: the header declares {info.declared_frames} frames, "
+                    f"only {info.frames} are in the file",
+                    info,
+                )
+    except AudioError as exc:
+        if exc.info is not None and exc.code in ("audio_truncated", "audio_nonfinite"):
+            _count(stats, exc.info, name)
+        code = exc.code if exc.code != "audio_missing" else "audio_unreadable"
+        report.add("error", code, split, path, f"{name}: {exc.reason}")
+        return
+    except Exception as exc:  # never raise: anything else also means "cannot decode"
         report.add("error", "audio_unreadable", split, path, f"{name}: cannot decode audio ({exc})")
         return
-    rate, channels = int(info.samplerate), int(info.channels)
-    if frames == 0:
-        report.add("error", "audio_empty", split, path, f"{name}: audio holds 0 samples")
-        return
-    stats.duration += frames / rate if rate else 0.0
-    stats.rates[rate].append(name)
-    stats.channels[channels].append(name)
+    _count(stats, info, name)
     if samples is None:
-        return
-    finite = np.isfinite(samples)
-    if not finite.all():
-        bad = int(samples.size - finite.sum())
-        report.add(
-            "error",
-            "audio_nonfinite",
-            split,
-            path,
-            f"{name}: {bad} NaN/inf sample(s); features computed from it would be NaN",
-        )
         return
     peak = float(np.abs(samples).max())
     if peak < SILENCE_PEAK:
@@ -256,15 +262,40 @@ def _check_audio_file(
         )
 
 
+def _count(stats: _AudioStats, info, name: str) -> None:
+    stats.duration += info.duration
+    stats.rates[info.sample_rate].append(name)
+    stats.channels[info.channels].append(name)
+
+
 def _check_split(
     report: CheckReport, root: Path, split: str, progress: bool, decode_audio: bool
 ) -> None:
     csv_path = captions_csv_path(root, split)
+    if csv_path.exists() and not csv_path.is_file():
+        what = "a directory" if csv_path.is_dir() else "not a regular file"
+        report.add(
+            "error",
+            "captions_csv_not_file",
+            split,
+            csv_path,
+            f"{csv_path} is {what}, not the captions CSV file; replace it with the file "
+            f"clotho_captions_{split}.csv (an unpacked archive may have put the file inside it)",
+        )
+        return
     rows, problems = parse_captions_csv(csv_path)
     _report_captions_problems(report, root, split, csv_path, problems)
     if not csv_path.is_file() or any(p.code == "captions_csv_columns" for p in problems):
         return  # nothing listed, nothing more to check
     _check_metadata(report, root, split, csv_path, rows)
+    if not rows and not any(p.severity == "error" for p in problems):
+        report.add(
+            "error",
+            "split_empty",
+            split,
+            csv_path,
+            f"{csv_path.name} lists 0 clips: a split needs at least one to train or score on",
+        )
     directory = audio_dir(root, split)
     if not directory.is_dir():
         report.add(
@@ -420,11 +451,12 @@ def check_dataset(
 
     `splits=None` checks the standard splits whose captions CSV is present (none present is an
     error); named splits must be present. `decode_audio=False` reads only audio headers (fast,
-    but cannot see silent or NaN audio).
+    but cannot see silent or NaN audio, nor a truncated mp3; truncated WAV/AIFF it sees).
     """
     root = Path(root)
     if splits is None:
-        present = tuple(s for s in SPLITS if captions_csv_path(root, s).is_file())
+        # A directory in place of a CSV is present (and reported), not absent.
+        present = tuple(s for s in SPLITS if captions_csv_path(root, s).exists())
         chosen = present or SPLITS
     else:
         present = None

@@ -8,16 +8,24 @@ Layout, relative to the dataset root:
 
 The CSV parsers here never raise on a bad row: they return `CsvProblem`s, which `read_split`
 turns into one `DataError` and `aacr_lib.data.check` turns into report findings, so both agree
-on what "bad" means. Clotho's metadata CSVs are not UTF-8 (ISO-8859-1 in v2/v2.1), so every CSV
-is decoded as UTF-8 when it is valid UTF-8 and otherwise line by line with a fallback.
+on what "bad" means. `read_csv_records` and `field_count_problem` are also the rules of
+`aacr_lib.evaluation.io` (predictions, references, rankings): one reading, one verdict.
+
+Captions CSVs (and every evaluation input) are read strictly: UTF-8 only (a BOM is allowed),
+no NUL byte, no unterminated or stray quote, no field spanning several lines, and every row has
+as many fields as the header; each violation is a problem naming the file and the line. Only
+Clotho's metadata CSVs, which are not UTF-8 (ISO-8859-1 in v2/v2.1), are decoded leniently
+(`decode_text`: line by line with a fallback).
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import os
 import re
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
@@ -145,28 +153,147 @@ def decode_text(data: bytes) -> str:
     return "".join(lines).removeprefix("\ufeff")
 
 
-def _read_rows(path: Path, kind: str) -> tuple[list[tuple[int, list[str]]], list[CsvProblem]]:
-    """All records of a CSV with their line numbers, or a `{kind}_csv_unreadable` problem."""
+def _record_problem(path: Path, kind: str, line: int, message: str) -> CsvProblem:
+    return CsvProblem("error", f"{kind}_csv_unreadable", path, message, line=line)
+
+
+def _strict_decode(path: Path, kind: str, data: bytes) -> tuple[str | None, list[CsvProblem]]:
+    """UTF-8 text of `data` (BOM removed), or a problem per line with a bad byte or a NUL."""
+    problems = []
     try:
-        text = decode_text(path.read_bytes())
-    except OSError as exc:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = None
+        for number, raw in enumerate(data.splitlines(keepends=True), start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                byte = raw[exc.start]
+                problems.append(
+                    _record_problem(
+                        path,
+                        kind,
+                        number,
+                        f"not valid UTF-8 (byte 0x{byte:02x} at byte {exc.start + 1} of the "
+                        "line); save the file as UTF-8",
+                    )
+                )
+        return None, problems
+    if "\x00" in text:
+        # numbered as the `csv` module numbers lines: split on \n, \r and \r\n only
+        for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+            if "\x00" in line:
+                problems.append(
+                    _record_problem(
+                        path,
+                        kind,
+                        number,
+                        f"NUL byte at character {line.index(chr(0)) + 1} (a binary or UTF-16 "
+                        "file?); save the file as UTF-8 text",
+                    )
+                )
+    return (None if problems else text), problems
+
+
+def read_csv_records(
+    path: str | os.PathLike, kind: str, lenient: bool = False
+) -> tuple[list[tuple[int, list[str]]], list[CsvProblem]]:
+    """Every record of a CSV (plain or .gz) with the line it starts on (the header is line 1).
+
+    Strict (the default): the file must be UTF-8 without NUL bytes, every quote must close on
+    the line that opens it (an unterminated quote would swallow the rest of the file), and a
+    field may not span lines; each violation is a `{kind}_csv_unreadable` (encoding, NUL, broken
+    quote) or `{kind}_csv_row` (a record spanning lines, left out) problem naming the line.
+    A file that cannot be decoded yields no record. `lenient` is for Clotho's metadata
+    CSVs only: `decode_text` and the `csv` module's lenient parsing, as before.
+    Field counts are not checked here: see `field_count_problem`.
+    """
+    path = Path(path)
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as handle:
+                data = handle.read()
+        else:
+            data = path.read_bytes()
+    except (OSError, EOFError, zlib.error) as exc:
         return [], [CsvProblem("error", f"{kind}_csv_unreadable", path, f"cannot read ({exc})")]
-    reader = csv.reader(io.StringIO(text, newline=""))
+    if lenient:
+        text = decode_text(data)
+    else:
+        text, problems = _strict_decode(path, kind, data)
+        if text is None:
+            return [], problems
+    reader = csv.reader(io.StringIO(text, newline=""), strict=not lenient)
     rows: list[tuple[int, list[str]]] = []
+    problems: list[CsvProblem] = []
+    start = 1
     try:
         for row in reader:
-            rows.append((reader.line_num, row))
+            end = reader.line_num
+            if not lenient and end > start:
+                problems.append(
+                    CsvProblem(
+                        "error",
+                        f"{kind}_csv_row",
+                        path,
+                        f"a quoted field runs from line {start} to line {end} (a quote that is "
+                        "not closed on its line?); a field may not span lines",
+                        line=start,
+                    )
+                )
+            else:
+                rows.append((start, row))
+            start = end + 1
     except csv.Error as exc:
-        return rows, [
-            CsvProblem(
-                "error",
-                f"{kind}_csv_unreadable",
-                path,
-                f"malformed CSV ({exc})",
-                line=reader.line_num,
+        if "unexpected end of data" in str(exc):
+            message = (
+                f"unterminated quote: the quoted field opened on line {start} never closes "
+                "(it would swallow the rest of the file)"
             )
-        ]
-    return rows, []
+        else:
+            message = f"malformed CSV ({exc}; a stray or unclosed quote?)"
+        problems.append(_record_problem(path, kind, start, message))
+    return rows, problems
+
+
+def field_count_problem(
+    path: Path, kind: str, line: int, header: Sequence[str], record: Sequence[str]
+) -> CsvProblem | None:
+    """The one field-count rule: a `{kind}_csv_row` error unless the record is as wide as its
+    header (an unquoted comma in a caption or a cut row would otherwise shift the columns)."""
+    if len(record) == len(header):
+        return None
+    return CsvProblem(
+        "error",
+        f"{kind}_csv_row",
+        path,
+        f"expected {len(header)} fields, found {len(record)} (an unquoted comma in a field?)",
+        line=line,
+    )
+
+
+def empty_cell_problems(
+    path: Path, line: int, name: str, columns: Sequence[str], values: Sequence[str]
+) -> list[CsvProblem]:
+    """One `empty_caption` error (line and column) per blank caption cell of a row."""
+    return [
+        CsvProblem("error", "empty_caption", path, f"empty caption for {name}", line, column, name)
+        for column, value in zip(columns, values, strict=True)
+        if not value.strip()
+    ]
+
+
+def problems_error(problems: Sequence[CsvProblem], suffix: str = "") -> DataError | None:
+    """One `DataError` of the first error problems (the first with its full path), or None."""
+    errors = [p for p in problems if p.severity == "error"]
+    if not errors:
+        return None
+    shown = "; ".join(
+        p.describe(full_path=(i == 0)) for i, p in enumerate(errors[:_MAX_PROBLEMS_SHOWN])
+    )
+    more = len(errors) - _MAX_PROBLEMS_SHOWN
+    tail = f"; and {more} more" if more > 0 else ""
+    return DataError(f"{shown}{tail}{suffix}")
 
 
 def parse_captions_csv(path: str | os.PathLike) -> tuple[list[CaptionRow], list[CsvProblem]]:
@@ -178,7 +305,7 @@ def parse_captions_csv(path: str | os.PathLike) -> tuple[list[CaptionRow], list[
     path = Path(path)
     if not path.is_file():
         return [], [CsvProblem("error", "captions_csv_missing", path, "captions CSV not found")]
-    records, problems = _read_rows(path, "captions")
+    records, problems = read_csv_records(path, "captions")
     if problems and not records:
         return [], problems
     if not records:
@@ -246,8 +373,9 @@ def _parse_caption_records(
     for line, record in records:
         if not record:  # a blank line
             continue
-        if len(record) != len(header):
-            problems.append(_field_count_problem(path, line, len(header), len(record)))
+        count = field_count_problem(path, "captions", line, header, record)
+        if count is not None:
+            problems.append(count)
             continue
         name = record[index["file_name"]]
         name_problem = _file_name_problem(path, line, name, seen)
@@ -256,19 +384,9 @@ def _parse_caption_records(
             continue
         seen[name] = line
         captions = tuple(record[index[column]] for column in CAPTION_COLUMNS)
-        problems.extend(_empty_caption_problems(path, line, name, captions))
+        problems.extend(empty_cell_problems(path, line, name, CAPTION_COLUMNS, captions))
         rows.append(CaptionRow(name, captions, line))
     return rows, problems
-
-
-def _field_count_problem(path: Path, line: int, expected: int, found: int) -> CsvProblem:
-    return CsvProblem(
-        "error",
-        "captions_csv_row",
-        path,
-        f"expected {expected} fields, found {found} (an unquoted comma in a caption?)",
-        line=line,
-    )
 
 
 def _file_name_problem(path: Path, line: int, name: str, seen: dict[str, int]) -> CsvProblem | None:
@@ -298,17 +416,6 @@ def _file_name_problem(path: Path, line: int, name: str, seen: dict[str, int]) -
     return None
 
 
-def _empty_caption_problems(
-    path: Path, line: int, name: str, captions: tuple[str, ...]
-) -> list[CsvProblem]:
-    """One `empty_caption` error per blank caption cell of a row."""
-    return [
-        CsvProblem("error", "empty_caption", path, f"empty caption for {name}", line, column, name)
-        for column, caption in zip(CAPTION_COLUMNS, captions, strict=True)
-        if not caption.strip()
-    ]
-
-
 def parse_metadata_csv(
     path: str | os.PathLike,
 ) -> tuple[dict[str, dict[str, str]], list[CsvProblem]]:
@@ -319,7 +426,7 @@ def parse_metadata_csv(
     path = Path(path)
     if not path.is_file():
         return {}, []
-    records, problems = _read_rows(path, "metadata")
+    records, problems = read_csv_records(path, "metadata", lenient=True)
     if not records:
         return {}, problems
     header_line, header = records[0]
@@ -340,16 +447,9 @@ def parse_metadata_csv(
     for line, record in records[1:]:
         if not record:
             continue
-        if len(record) != len(header):
-            problems.append(
-                CsvProblem(
-                    "error",
-                    "metadata_csv_row",
-                    path,
-                    f"expected {len(header)} fields, found {len(record)}",
-                    line=line,
-                )
-            )
+        count = field_count_problem(path, "metadata", line, header, record)
+        if count is not None:
+            problems.append(count)
             continue
         values = {column: value for column, value in zip(header, record, strict=True)}
         values.pop("file_name")
@@ -358,15 +458,9 @@ def parse_metadata_csv(
 
 
 def _raise_problems(problems: Sequence[CsvProblem], root: Path) -> None:
-    errors = [p for p in problems if p.severity == "error"]
-    if not errors:
-        return
-    shown = "; ".join(
-        p.describe(full_path=(i == 0)) for i, p in enumerate(errors[:_MAX_PROBLEMS_SHOWN])
-    )
-    more = len(errors) - _MAX_PROBLEMS_SHOWN
-    tail = f"; and {more} more" if more > 0 else ""
-    raise DataError(f"{shown}{tail}. Run `aacr data check {root}` for the full report")
+    error = problems_error(problems, f". Run `aacr data check {root}` for the full report")
+    if error is not None:
+        raise error
 
 
 def read_split(

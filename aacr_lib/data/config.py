@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from aacr_lib.errors import ConfigError
+
 
 @dataclass
 class DataConfig:
@@ -30,3 +32,10 @@ class DataConfig:
     def splits(self) -> tuple[str, str, str]:
         """(train, validation, evaluation) split names."""
         return (self.train_split, self.validation_split, self.evaluation_split)
+
+    def validate(self) -> None:
+        """A `ConfigError` for a value no run can use."""
+        if self.max_clips is not None and self.max_clips < 1:
+            raise ConfigError(
+                f"data.max_clips must be at least 1 (or null: all clips), got {self.max_clips}"
+            )

@@ -3,19 +3,29 @@
 Every error names the file and the offending rows (1-based line numbers of the CSV file, the
 header being line 1), so that the CLI can report it in one line. CSVs are read with the `csv`
 module, not pandas, so that a caption such as "NA" stays a caption.
+
+The files are read with the rules of the Clotho reader (`aacr_lib.data.clotho.read_csv_records`
+and `field_count_problem`), so that `aacr evaluate` and `aacr data check` call the same row bad:
+UTF-8 only (no fallback decoding), no NUL byte, no unterminated quote or field spanning lines,
+and every row as wide as its header (an unquoted comma in a caption is an error, never a
+shorter caption or a shifted reference). An empty reference cell is an error naming its line
+and column, as `parse_captions_csv` reports it: a reference set is never silently smaller.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from aacr_lib.data.clotho import (
+    empty_cell_problems,
+    field_count_problem,
+    problems_error,
+    read_csv_records,
+)
 from aacr_lib.errors import DataError
 
 PREDICTION_COLUMNS = ("caption", "caption_predicted")
@@ -30,26 +40,44 @@ def _rows_text(lines: Sequence[int | str]) -> str:
     return shown + more
 
 
-def _open_text(path: Path) -> io.TextIOBase:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
-    return open(path, encoding="utf-8-sig", newline="")
+def _raise_problems(problems) -> None:
+    error = problems_error(problems)
+    if error is not None:
+        raise error
 
 
 def read_csv_rows(path: str | os.PathLike) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Header and `(line number, row)` pairs of a CSV (plain or .gz)."""
+    """Header and `(line number, row)` pairs of a CSV (plain or .gz); blank lines are skipped.
+
+    `DataError` (naming the file and the lines) for a file that is not strict UTF-8 CSV or
+    holds a row whose field count differs from its header's (see the module docstring).
+    """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
-    try:
-        with _open_text(path) as handle:
-            reader = csv.DictReader(handle)
-            header = list(reader.fieldnames or [])
-            rows = [(reader.line_num, row) for row in reader]
-    except (UnicodeDecodeError, csv.Error, OSError) as exc:
-        raise DataError(f"{path}: cannot be read as a UTF-8 CSV file ({exc})") from exc
-    if not header:
+    records, problems = read_csv_records(path, "evaluation")
+    if not records:
+        _raise_problems(problems)
+    if not records or not any(name.strip() for name in records[0][1]):
         raise DataError(f"{path}: empty file, expected a CSV header")
+    header_line, header = records[0]
+    header = [name.strip() for name in header]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise DataError(
+            f"{path} line {header_line}: column(s) {', '.join(map(repr, repeated))} appear twice "
+            "in the header"
+        )
+    rows = []
+    for line, record in records[1:]:
+        if not record:  # a blank line
+            continue
+        problem = field_count_problem(path, "evaluation", line, header, record)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        rows.append((line, dict(zip(header, record, strict=True))))
+    _raise_problems(problems)
     return header, rows
 
 
@@ -100,7 +128,12 @@ def reference_columns(header: Sequence[str]) -> list[str]:
 
 
 def read_references(path: str | os.PathLike) -> dict[str, list[str]]:
-    """`file_name` -> its non-empty reference captions, from a Clotho captions CSV."""
+    """`file_name` -> its reference captions, from a Clotho captions CSV.
+
+    Every `caption_N` cell must hold a caption: an empty one is a `DataError` naming its line and
+    column (as `aacr data check` reports it), never a clip scored against fewer references.
+    A file with fewer `caption_N` columns gives every clip that many references.
+    """
     path = Path(path)
     header, rows = read_csv_rows(path)
     expected = "expected a Clotho captions CSV: file_name,caption_1,...,caption_5"
@@ -108,17 +141,16 @@ def read_references(path: str | os.PathLike) -> dict[str, list[str]]:
     columns = reference_columns(header)
     if not columns:
         raise DataError(f"{path}: no caption_N columns (columns: {', '.join(header)}); {expected}")
+    empty_names = [line for line, row in rows if not row["file_name"].strip()]
+    if empty_names:
+        raise DataError(f"{path}: empty file_name on line(s) {_rows_text(empty_names)}")
     _check_duplicates(path, ((line, row["file_name"]) for line, row in rows), "file_name")
-    references = {}
-    without = []
+    problems = []
     for line, row in rows:
-        captions = [row[c] for c in columns if (row.get(c) or "").strip()]
-        if not captions:
-            without.append(line)
-        references[row["file_name"]] = captions
-    if without:
-        raise DataError(f"{path}: no reference caption on line(s) {_rows_text(without)}")
-    return references
+        values = [row[c] for c in columns]
+        problems.extend(empty_cell_problems(path, line, row["file_name"], columns, values))
+    _raise_problems(problems)
+    return {row["file_name"]: [row[c] for c in columns] for _, row in rows}
 
 
 def match_predictions(
@@ -155,7 +187,11 @@ class Ranking:
 
 
 def read_ranking(path: str | os.PathLike) -> Ranking:
-    """The official submission format: `caption,file_name_1,...,file_name_10`."""
+    """The official submission format: `caption,file_name_1,...,file_name_10`.
+
+    Any depth K >= 1 of `file_name_1..file_name_K` is read; `evaluate_ranking` refuses a ranking
+    shallower than the metrics it reports (K < 10 while the references hold at least 10 clips).
+    """
     path = Path(path)
     header, rows = read_csv_rows(path)
     expected = "expected caption,file_name_1,...,file_name_10"

@@ -248,6 +248,29 @@ def caption_targets(references: Mapping[str, Sequence[str]]) -> dict[str, str]:
     return targets
 
 
+def required_depth(n_clips: int) -> int:
+    """How many file names a ranking must list per caption: the largest k reported (R@10,
+    mAP@10), or every clip when the references hold fewer."""
+    return min(max(*RECALL_KS, MAP_K), n_clips)
+
+
+def _check_depth(ranking: Ranking, n_clips: int) -> None:
+    needed = required_depth(n_clips)
+    short = [i for i, files in enumerate(ranking.file_names) if len(files) < needed]
+    if not short:
+        return
+    depth = min(len(ranking.file_names[i]) for i in short)
+    if n_clips >= max(*RECALL_KS, MAP_K):
+        need = f"the {needed} that R@{max(RECALL_KS)} and mAP@{MAP_K} need"
+    else:
+        need = f"the {needed} clips of the references"
+    raise DataError(
+        f"{ranking.path}: the ranking lists {depth} file name(s) per caption "
+        f"(file_name_1..file_name_{depth}), fewer than {need}, so it is not scored; rank the "
+        f"top {needed} clips of every caption (caption,file_name_1,...,file_name_{needed})"
+    )
+
+
 def evaluate_ranking(
     ranking: Ranking,
     references: Mapping[str, Sequence[str]],
@@ -257,7 +280,14 @@ def evaluate_ranking(
 
     Every caption of the references must be a query of the ranking and every ranked file a clip
     of the references; otherwise `DataError` names the offenders.
+
+    A ranking must also be as deep as the largest k reported (10: R@10 and mAP@10), or list
+    every clip of the references when there are fewer: a shallower ranking is a `DataError`
+    naming its depth, not a score. (Scoring it would report R@10 = R@5 for a top-5 file, a
+    silently wrong number; the choice is an error rather than n/a metrics, so that every
+    number `aacr evaluate retrieval` prints is the DCASE 2022 one.)
     """
+    _check_depth(ranking, len(references))
     targets = caption_targets(references)
     clips = set(references)
     listed = dict(zip(ranking.captions, ranking.file_names, strict=True))

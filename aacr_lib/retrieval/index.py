@@ -14,6 +14,19 @@ whose embeddings are averaged, weighted by length; so a long recording costs mem
 window. Rebuilding an index embeds only files that are new or changed (size or modification
 time) and drops the files that disappeared.
 
+Writes are all-or-nothing: every build (new or update) writes a fresh hidden sibling folder
+`.{name}.building-*`, checks it (the FAISS file is read back; it, the manifest and the vectors
+must hold the same number of rows) and only then swaps it in: the old folder is renamed aside to
+`.{name}.old-*`, the new one renamed into place, the old one removed (the swap holds the file
+lock `.{name}.lock` beside the folder). A failure (a full disk) or a crash at any point leaves
+the previous index complete, either in place or aside, where the next build puts it back; a
+killed build may leave a `.{name}.building-*` folder behind, which can be deleted. Opening an
+index checks the same counts and names the fix when they disagree.
+
+An update from another audio folder would drop every entry of the previous one: it is refused
+unless `replace=True` (`aacr index build --replace`). A folder without audio files is refused
+too, and skipped files (undecodable, empty, broken symbolic links) are listed in the report.
+
 Index types: `flat` (exact search, the default), `ivf` (inverted lists: `nlist` k-means
 cells, `nprobe` of them searched) and `hnsw` (a graph with `M` links per vector). The FAISS
 metric follows the model's score: inner product for `dot` (and `cosine`, on unit vectors), L2
@@ -26,13 +39,17 @@ import datetime as dt
 import json
 import math
 import os
+import shutil
+import struct
+import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import faiss
 import numpy as np
+from filelock import FileLock
 from tqdm.auto import tqdm
 
 from aacr_lib.audio import AUDIO_EXTENSIONS, load_audio
@@ -94,16 +111,33 @@ def make_faiss_index(vectors: np.ndarray, metric: str, settings: IndexSettings):
     return index
 
 
+def _is_audio_name(path: Path) -> bool:
+    return path.suffix.lower() in AUDIO_EXTENSIONS and not path.name.startswith(".")
+
+
 def find_audio_files(directory: str | os.PathLike) -> list[Path]:
     """Audio files under `directory` (recursively, by extension), sorted by path."""
+    return scan_audio_files(directory)[0]
+
+
+def scan_audio_files(directory: str | os.PathLike) -> tuple[list[Path], list[dict[str, str]]]:
+    """The audio files under `directory` (as `find_audio_files`) and the audio-named entries
+    that cannot be read as files (broken symbolic links), each with the reason."""
     directory = Path(directory)
     if not directory.is_dir():
         raise DataError(f"{directory}: not a folder of audio files")
-    return sorted(
-        p.resolve()
-        for p in directory.rglob("*")
-        if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS and not p.name.startswith(".")
-    )
+    files, skipped = [], []
+    for path in directory.rglob("*"):
+        if not _is_audio_name(path):
+            continue
+        if path.is_file():
+            files.append(path.resolve())
+        elif path.is_symlink() and not path.exists():
+            target = os.readlink(path)
+            skipped.append(
+                {"path": str(path), "reason": f"broken symbolic link (its target {target} is gone)"}
+            )
+    return sorted(files), sorted(skipped, key=lambda s: s["path"])
 
 
 def _file_key(path: Path) -> dict[str, Any]:
@@ -143,7 +177,8 @@ def embed_file(
 
 @dataclass
 class BuildReport:
-    """What a build did: files embedded now, kept from before, dropped, skipped (with why)."""
+    """What a build did: files embedded now, kept from before, dropped, skipped (with why), and
+    the audio folder of the previous index when this build replaced it (`replace=True`)."""
 
     index_dir: Path
     added: list[str]
@@ -151,30 +186,205 @@ class BuildReport:
     removed: list[str]
     skipped: list[dict[str, str]]
     total: int
+    replaced: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [
             f"index {self.index_dir}: {self.total} file(s); {len(self.added)} embedded now, "
             f"{self.kept} unchanged, {len(self.removed)} removed, {len(self.skipped)} skipped"
         ]
+        if self.replaced is not None:
+            lines.append(
+                f"warning: replaced the index of {self.replaced}: its "
+                f"{len(self.removed)} entr{'y' if len(self.removed) == 1 else 'ies'} dropped"
+            )
+        lines.extend(f"note: {note}" for note in self.notes)
         lines.extend(f"skipped {s['path']}: {s['reason']}" for s in self.skipped)
         return "\n".join(lines)
 
 
-def read_manifest(index_dir: str | os.PathLike) -> dict[str, Any]:
-    path = Path(index_dir) / MANIFEST_FILE
-    if not path.is_file():
+def _rebuild_hint(index_dir: Path) -> str:
+    return f"build it again with `aacr index build AUDIO_DIR --run RUN_DIR --out {index_dir}`"
+
+
+def _faiss_ntotal(path: Path) -> int:
+    """The vector count in a FAISS file's header (flat, IVF and HNSW files all start with a
+    four-byte code, the dimension (int32) and the count (int64)); the whole index is read only
+    for another kind of file."""
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    if len(head) == 16 and head[:4] in (b"IxFI", b"IxF2", b"IwFl", b"IHNf"):
+        return struct.unpack("<q", head[8:16])[0]
+    return int(_read_faiss(path).ntotal)
+
+
+def _read_faiss(path: Path):
+    try:
+        return faiss.read_index(str(path))
+    except RuntimeError as exc:
         raise DataError(
-            f"{path} not found: not a search index; build one with "
-            "`aacr index build AUDIO_DIR --run RUN_DIR --out INDEX`"
+            f"{path}: not a readable FAISS index ({str(exc).strip().splitlines()[-1]}); "
+            f"{_rebuild_hint(path.parent)}"
+        ) from exc
+
+
+def _vector_rows(path: Path) -> int:
+    try:
+        vectors = np.load(path, mmap_mode="r")
+    except (OSError, ValueError) as exc:
+        raise DataError(
+            f"{path}: not a readable vector file ({exc}); {_rebuild_hint(path.parent)}"
+        ) from exc
+    return int(vectors.shape[0]) if vectors.ndim == 2 else -1
+
+
+def check_counts(index_dir: Path, manifest: dict[str, Any], ntotal: int | None = None) -> None:
+    """`DataError` naming the folder and the fix unless the manifest, `vectors.npy` and
+    `index.faiss` hold the same number of rows (`ntotal`: that of an index already read)."""
+    counts = {MANIFEST_FILE: len(manifest.get("entries", []))}
+    for name in (VECTORS_FILE, FAISS_FILE):
+        if not (index_dir / name).is_file():
+            raise DataError(
+                f"{index_dir}: {name} is missing, the index is incomplete; "
+                f"{_rebuild_hint(index_dir)}"
+            )
+    counts[VECTORS_FILE] = _vector_rows(index_dir / VECTORS_FILE)
+    counts[FAISS_FILE] = _faiss_ntotal(index_dir / FAISS_FILE) if ntotal is None else ntotal
+    if len(set(counts.values())) > 1:
+        listed = ", ".join(f"{name} {count}" for name, count in counts.items())
+        raise DataError(
+            f"{index_dir}: the index files disagree ({listed} rows), it was left half "
+            f"written; {_rebuild_hint(index_dir)}"
         )
-    return json.loads(path.read_text())
 
 
-def _write_atomic(path: Path, write) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    os.replace(tmp, path)
+def _read_json_manifest(index_dir: Path) -> dict[str, Any]:
+    path = index_dir / MANIFEST_FILE
+    if not path.is_file():
+        aside = _aside_copies(index_dir)
+        where = f" (an interrupted update left the previous one in {aside[0]})" if aside else ""
+        raise DataError(
+            f"{path} not found: not a search index{where}; build one with "
+            f"`aacr index build AUDIO_DIR --run RUN_DIR --out {index_dir}`"
+        )
+    try:
+        manifest = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(
+            f"{path}: not a readable manifest ({exc}); {_rebuild_hint(index_dir)}"
+        ) from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("entries"), list):
+        raise DataError(f"{path}: not an index manifest; {_rebuild_hint(index_dir)}")
+    return manifest
+
+
+def read_manifest(index_dir: str | os.PathLike) -> dict[str, Any]:
+    """The manifest of an index, after checking that its three files agree (`DataError`
+    naming the fix otherwise)."""
+    index_dir = Path(index_dir)
+    manifest = _read_json_manifest(index_dir)
+    check_counts(index_dir, manifest)
+    return manifest
+
+
+# --- the all-or-nothing swap of an index folder ----------------------------------------------
+
+_INDEX_NAMES = {MANIFEST_FILE, VECTORS_FILE, FAISS_FILE}
+
+
+def _sibling(out: Path, kind: str) -> Path:
+    return out.parent / f".{out.name}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def _aside_copies(out: Path) -> list[Path]:
+    """Previous indexes renamed aside by a swap that did not finish, newest first."""
+    if not out.parent.is_dir():
+        return []
+    found = [p for p in out.parent.glob(f".{out.name}.old-*") if (p / MANIFEST_FILE).is_file()]
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def _lock(out: Path) -> FileLock:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(out.parent / f".{out.name}.lock"))
+
+
+def _restore_aside(out: Path) -> None:
+    """Put back the previous index when a crash came between the two renames of a swap."""
+    with _lock(out):
+        if out.exists():
+            return
+        aside = _aside_copies(out)
+        if aside:
+            os.replace(aside[0], out)
+
+
+def _check_target(out: Path) -> None:
+    """Refuse to swap away a folder that is not an index (it would be deleted)."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out} is a file, not an index folder; choose another --out")
+    if out.is_dir():
+        others = sorted(p.name for p in out.iterdir() if p.name not in _INDEX_NAMES)
+        if others and not (out / MANIFEST_FILE).is_file():
+            raise ConfigError(
+                f"{out} holds other files ({', '.join(others[:3])}"
+                f"{', …' if len(others) > 3 else ''}), not an index; choose a new or empty "
+                "folder for --out"
+            )
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_index_folder(folder: Path, vectors: np.ndarray, index, manifest: dict[str, Any]) -> None:
+    """Write the three files into `folder` and check them as they are on disk."""
+    folder.mkdir()
+    with open(folder / VECTORS_FILE, "wb") as handle:
+        np.save(handle, vectors)
+    faiss.write_index(index, str(folder / FAISS_FILE))
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1) + "\n")
+    for name in (VECTORS_FILE, FAISS_FILE, MANIFEST_FILE):
+        _fsync(folder / name)
+    expected = len(manifest["entries"])
+    if not (index.ntotal == expected == len(vectors)):
+        raise DataError(
+            f"{folder}: built {index.ntotal} FAISS rows, {len(vectors)} vectors and "
+            f"{expected} entries; not swapping it in"
+        )
+    written = _read_json_manifest(folder)
+    reread = _read_faiss(folder / FAISS_FILE)
+    if reread.ntotal != expected or reread.d != vectors.shape[1]:
+        raise DataError(
+            f"{folder / FAISS_FILE}: read back {reread.ntotal} rows of dimension {reread.d}, "
+            f"wrote {expected} of {vectors.shape[1]} (a truncated write?); not swapping it in"
+        )
+    check_counts(folder, written, ntotal=int(reread.ntotal))
+
+
+def _swap_in(new: Path, out: Path) -> None:
+    """Rename `out` aside, `new` into its place, then remove the old one. At every moment
+    either `out` or the folder aside holds a complete index."""
+    with _lock(out):
+        old = None
+        if out.exists():
+            old = _sibling(out, "old")
+            os.replace(out, old)
+        try:
+            os.replace(new, out)
+        except BaseException:
+            if old is not None and not out.exists():
+                os.replace(old, out)
+            raise
+        stale = _aside_copies(out)
+    for path in [old, *stale]:
+        if path is not None:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def build_index(
@@ -184,26 +394,56 @@ def build_index(
     settings: IndexSettings | None = None,
     device: str = "cpu",
     progress: bool = True,
+    replace: bool = False,
 ) -> BuildReport:
     """Embed the recordings of `audio_dir` with the run's model into the index folder `out`.
 
-    An existing index of the same run is updated: only new or changed files are embedded,
-    files that no longer exist are dropped. Unreadable or empty files are reported and skipped.
+    An existing index of the same run and audio folder is updated: only new or changed files
+    are embedded, files that no longer exist are dropped. Unreadable or empty files and broken
+    symbolic links are reported and skipped. An index of another audio folder is replaced only
+    with `replace=True` (`ConfigError` otherwise); a folder without audio is a `DataError`.
+    The new index is written beside `out`, checked, then swapped in as a whole.
     """
     out = Path(out)
+    audio_dir = Path(audio_dir)
+    files, skipped = scan_audio_files(audio_dir)
+    if not files:
+        what = f" ({len(skipped)} unreadable)" if skipped else ""
+        raise DataError(
+            f"{audio_dir}: no audio files{what} ({', '.join(sorted(AUDIO_EXTENSIONS))}); "
+            "nothing to index"
+        )
+    _restore_aside(out)
+    _check_target(out)
     trained = load_trained(run_dir, device)
     info = trained.run.info()
-    files = find_audio_files(audio_dir)
+    audio_root = str(audio_dir.resolve())
     previous: dict[str, Any] | None = None
     old_vectors = None
+    notes: list[str] = []
+    replaced = None
     if (out / MANIFEST_FILE).is_file():
-        previous = read_manifest(out)
+        try:
+            previous = _read_json_manifest(out)
+            check_counts(out, previous)
+            old_vectors = np.load(out / VECTORS_FILE)
+        except DataError as exc:
+            notes.append(f"the previous index was unusable and is rebuilt in full ({exc})")
+            previous, old_vectors = None, None
+    if previous is not None:
         if previous.get("config_hash") != info.get("config_hash"):
             raise ConfigError(
                 f"{out} was built with run {previous.get('run_name')}, not "
                 f"{trained.run.name}; choose another --out for this run"
             )
-        old_vectors = np.load(out / VECTORS_FILE)
+        if previous.get("audio_dir") != audio_root:
+            if not replace:
+                raise ConfigError(
+                    f"{out} indexes {previous.get('audio_dir')}, not {audio_root}; updating it "
+                    f"would drop its {len(previous['entries'])} entries: pass --replace "
+                    "(replace=True) to replace it, or choose another --out"
+                )
+            replaced = str(previous.get("audio_dir"))
         if settings is None:
             settings = IndexSettings(**previous["index"])
     settings = settings or IndexSettings()
@@ -213,7 +453,7 @@ def build_index(
     )
     entries: list[dict[str, Any]] = []
     rows: list[np.ndarray] = []
-    added, skipped, kept = [], [], 0
+    added, kept = [], 0
     listed = {str(p) for p in files}
     removed = [path for path in old_entries if path not in listed]
     for path in tqdm(files, desc="embedding audio", unit="file", disable=not progress):
@@ -232,14 +472,17 @@ def build_index(
         entries.append({"path": str(path), **key, **facts})
         rows.append(vector)
         added.append(str(path))
+    skipped.sort(key=lambda s: s["path"])
+    if not entries:
+        raise DataError(
+            f"{audio_dir}: none of its {len(files)} audio file(s) could be embedded (first: "
+            f"{skipped[0]['path']}: {skipped[0]['reason']}); nothing to index"
+        )
 
     dim = trained.model.embed_dim
-    vectors = np.stack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
+    vectors = np.stack(rows).astype(np.float32)
     metric = faiss_metric(trained.config.model.score)
     index = make_faiss_index(vectors, metric, settings)
-    out.mkdir(parents=True, exist_ok=True)
-    _write_atomic(out / VECTORS_FILE, lambda p: np.save(open(p, "wb"), vectors))
-    _write_atomic(out / FAISS_FILE, lambda p: faiss.write_index(index, str(p)))
     manifest = {
         "format": FORMAT_VERSION,
         "run": str(trained.run.path.resolve()),
@@ -251,15 +494,19 @@ def build_index(
         "metric": metric,
         "dim": int(dim),
         "index": settings.__dict__,
-        "audio_dir": str(Path(audio_dir).resolve()),
+        "audio_dir": audio_root,
         "updated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "entries": entries,
         "skipped": skipped,
     }
-    _write_atomic(
-        out / MANIFEST_FILE, lambda p: p.write_text(json.dumps(manifest, indent=1) + "\n")
-    )
-    return BuildReport(out, added, kept, removed, skipped, len(entries))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    building = _sibling(out, "building")
+    try:
+        _write_index_folder(building, vectors, index, manifest)
+        _swap_in(building, out)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return BuildReport(out, added, kept, removed, skipped, len(entries), replaced, notes)
 
 
 @dataclass(frozen=True)
@@ -280,8 +527,10 @@ class SearchIndex:
         device: str = "cpu",
     ) -> None:
         self.path = Path(index_dir)
-        self.manifest = read_manifest(self.path)
-        self.index = faiss.read_index(str(self.path / FAISS_FILE))
+        self.manifest = _read_json_manifest(self.path)
+        check_counts(self.path, self.manifest)
+        self.index = _read_faiss(self.path / FAISS_FILE)
+        check_counts(self.path, self.manifest, ntotal=int(self.index.ntotal))
         run = run_dir or self.manifest["run"]
         if not Path(run).is_dir():
             raise DataError(
@@ -298,6 +547,14 @@ class SearchIndex:
         return self.search_many([query], k)[0]
 
     def search_many(self, queries: Sequence[str], k: int = 10) -> list[list[SearchHit]]:
+        """The `k` best recordings of each query, best first; an empty query (nothing but
+        white space) is a `ConfigError`, not a ranking of arbitrary files."""
+        queries = list(queries)
+        for query in queries:
+            if not isinstance(query, str) or not query.strip():
+                raise ConfigError(
+                    f'empty search query {query!r}: describe the sound, e.g. "a dog barks"'
+                )
         if not self.entries:
             return [[] for _ in queries]
         vectors = self.trained.embed_text(list(queries))

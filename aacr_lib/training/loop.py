@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from aacr_lib.errors import ConfigError
+from aacr_lib.errors import ConfigError, DataError
 from aacr_lib.training import checkpoint as ckpt
 from aacr_lib.training.config import TrainingConfig
 from aacr_lib.training.distributed import (
@@ -332,15 +332,24 @@ def _resume(run: _Run) -> _Progress:
     if latest is None:
         return _Progress()
     accelerator = run.accelerator
-    state = torch.load(latest / ckpt.STATE_FILE, map_location="cpu", weights_only=False)
+    # weights_only: a checkpoint from someone else's run directory cannot run code
+    state_file = latest / ckpt.STATE_FILE
+    state = ckpt.training_state(state_file)
     ckpt.load_weights(run.raw_model, latest / ckpt.MODEL_FILE, accelerator.device)
-    run.optimizer.optimizer.load_state_dict(state["optimizer"])
-    run.scheduler.load_state_dict(state["scheduler"])
-    if state.get("scaler") is not None and accelerator.scaler is not None:
-        accelerator.scaler.load_state_dict(state["scaler"])
+    try:
+        run.optimizer.optimizer.load_state_dict(state["optimizer"])
+        run.scheduler.load_state_dict(state["scheduler"])
+        if state.get("scaler") is not None and accelerator.scaler is not None:
+            accelerator.scaler.load_state_dict(state["scaler"])
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
+        raise DataError(
+            f"{state_file}: its optimiser or schedule state does not fit this training "
+            f"({type(exc).__name__}); "
+            f"delete {run.checkpoint_dir} to train again from the start"
+        ) from None
     rng_file = latest / f"rng-{accelerator.process_index}.pt"
     if rng_file.is_file():
-        ckpt.set_rng_state(torch.load(rng_file, map_location="cpu", weights_only=False))
+        ckpt.load_rng_state(rng_file)
     return _Progress(
         history=state["history"],
         best_val=state["best_val_loss"] if state["best_val_loss"] is not None else math.inf,
@@ -459,7 +468,7 @@ def is_complete(checkpoint_dir: str | Path, config: TrainingConfig) -> bool:
     latest = ckpt.latest_checkpoint(Path(checkpoint_dir))
     if latest is None:
         return False
-    state = torch.load(latest / ckpt.STATE_FILE, map_location="cpu", weights_only=False)
+    state = ckpt.training_state(latest / ckpt.STATE_FILE)  # weights_only: runs no code
     return state["epoch"] >= config.epochs or bool(state["stopped_early"])
 
 
@@ -479,7 +488,7 @@ def _save_checkpoint(
     if main:
         ckpt.prepare_tmp(directory, epoch)
     accelerator.wait_for_everyone()
-    torch.save(ckpt.rng_state(), tmp / f"rng-{accelerator.process_index}.pt")
+    ckpt.save_state(ckpt.rng_state(), tmp / f"rng-{accelerator.process_index}.pt")
     if main:
         ckpt.save_weights(raw_model, tmp / ckpt.MODEL_FILE)
         state = {
@@ -489,7 +498,7 @@ def _save_checkpoint(
             "scaler": accelerator.scaler.state_dict() if accelerator.scaler is not None else None,
             **counters,
         }
-        torch.save(state, tmp / ckpt.STATE_FILE)
+        ckpt.save_state(state, tmp / ckpt.STATE_FILE)
         if save_best:
             ckpt.save_best(
                 raw_model,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 
+import pytest
+
 from aacr_lib.captioning.run import train_captioning
 from aacr_lib.captioning.task import OUTPUTS_FILE
 from aacr_lib.evaluation.captioning import CAPTION_METRICS
@@ -50,6 +52,7 @@ def test_interrupted_run_resumes_to_the_same_result(toy_run, toy_dataset, tmp_pa
         stop_after_epochs=1,
     )
     assert not first.complete and not (first.path / "metrics.json").exists()
+    assert first.info()["status"] == "interrupted"
     # the same command again: same directory, continues from the epoch-1 checkpoint
     again = train_captioning(
         "baseline", "smoke", TOY_OVERRIDES, data_dir=toy_dataset, runs_root=runs, progress=False
@@ -63,6 +66,9 @@ def test_interrupted_run_resumes_to_the_same_result(toy_run, toy_dataset, tmp_pa
     history = json.loads((again.path / HISTORY_FILE).read_text())["epochs"]
     expected = json.loads((toy_run.path / HISTORY_FILE).read_text())["epochs"]
     assert [e["val_loss"] for e in history] == [e["val_loss"] for e in expected]
+    # the training time of the run counts the epochs of both starts
+    assert ours["epochs_trained"] == 2
+    assert ours["train_seconds"] == pytest.approx(sum(e["seconds"] for e in history))
 
 
 def test_a_finished_run_is_not_trained_again(toy_run, toy_dataset):

@@ -162,3 +162,77 @@ def test_setup_spice_from_zip(tmp_path, capsys, monkeypatch):
 def test_setup_unknown_name(capsys):
     code, _, err = run(["setup", "nothing"], capsys)
     assert code == 2 and "unknown asset 'nothing'" in err and "spice" in err
+
+
+REFERENCES_2 = "file_name,caption_1,caption_2\na.wav,a dog,a cat\nb.wav,rain,wind\n"
+
+
+@pytest.mark.parametrize(
+    "predictions, references, message",
+    [
+        # an unquoted comma: the caption would be cut to "rain" and scored
+        (b"file_name,caption\na.wav,x\nb.wav,rain, falling\n", None, "p.csv line 3: expected 2"),
+        (b"file_name,caption\na.wav,x\nb.wav,caf\xe9\n", None, "p.csv line 3: not valid UTF-8"),
+        (b"file_name,caption\na.wav,x\nb.wav,ra\x00in\n", None, "p.csv line 3: NUL byte"),
+        (b'file_name,caption\na.wav,"x\nb.wav,rain\n', None, "p.csv line 2: unterminated quote"),
+        # an empty reference cell: b.wav would be scored against 1 reference instead of 2
+        (
+            b"file_name,caption\na.wav,x\nb.wav,rain\n",
+            "file_name,caption_1,caption_2\na.wav,a dog,a cat\nb.wav,rain,\n",
+            "r.csv line 3, column caption_2: empty caption for b.wav",
+        ),
+        # a reference row shifted by an unquoted comma
+        (
+            b"file_name,caption\na.wav,x\nb.wav,rain\n",
+            "file_name,caption_1,caption_2\na.wav,a dog,a cat\nb.wav,rain, heavy,wind\n",
+            "r.csv line 3: expected 3 fields, found 4",
+        ),
+    ],
+)
+def test_bad_rows_are_one_line_errors_not_scores(
+    tmp_path, capsys, predictions, references, message
+):
+    p = tmp_path / "p.csv"
+    p.write_bytes(predictions)
+    r = write(tmp_path / "r.csv", references or REFERENCES_2)
+    code, printed, err = run(
+        ["evaluate", "captions", "--predictions", str(p), "--references", r, "--metrics", "bleu"],
+        capsys,
+    )
+    assert code == 2 and printed == ""
+    assert err.startswith("aacr evaluate: error:") and err.count("\n") == 1
+    assert message in err and "Traceback" not in err
+
+
+def test_retrieval_top5_ranking_is_an_error_not_a_score(tmp_path, capsys):
+    clips = [f"c{i}.wav" for i in range(12)]
+    references = write(
+        tmp_path / "r.csv",
+        "file_name,caption_1\n" + "".join(f"{c},caption {i}\n" for i, c in enumerate(clips)),
+    )
+    ranking = write(
+        tmp_path / "top5.csv",
+        "caption,"
+        + ",".join(f"file_name_{k}" for k in range(1, 6))
+        + "\n"
+        + "".join(
+            f"caption {i}," + ",".join(clips[(i + k) % 12] for k in range(5)) + "\n"
+            for i in range(12)
+        ),
+    )
+    code, printed, err = run(
+        ["evaluate", "retrieval", "--ranking", ranking, "--references", references], capsys
+    )
+    assert code == 2 and printed == "" and err.count("\n") == 1
+    assert "top5.csv: the ranking lists 5 file name(s)" in err
+    assert "fewer than the 10 that R@10 and mAP@10 need" in err
+
+
+def test_retrieval_ranking_with_bad_bytes_names_line(tmp_path, capsys):
+    references = write(tmp_path / "r.csv", "file_name,caption_1\na.wav,a dog barks\n")
+    ranking = tmp_path / "t.csv"
+    ranking.write_bytes(b"caption,file_name_1\na dog barks,a\xff.wav\n")
+    code, printed, err = run(
+        ["evaluate", "retrieval", "--ranking", str(ranking), "--references", references], capsys
+    )
+    assert code == 2 and printed == "" and "t.csv line 2: not valid UTF-8" in err

@@ -143,6 +143,14 @@ def _plant_nan(root, wav_writer):
     return "evaluation_clip_00.wav"
 
 
+def _plant_truncated(root):
+    # A copy cut short: the header still declares the whole clip.
+    path = root / "validation" / "validation_clip_01.wav"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return "validation_clip_01.wav"
+
+
 def _plant_sample_rate(root, wav_writer):
     wav_writer(root / "development" / "development_clip_01.wav", sample_rate=16_000)
     return "development_clip_01.wav"
@@ -202,6 +210,7 @@ PLANTED = {
     "audio_empty": (_plant_empty_audio, "error", 1, (), frozenset()),
     "audio_silent": (_plant_silent, "warning", 0, (), frozenset()),
     "audio_nonfinite": (_plant_nan, "error", 1, (), frozenset()),
+    "audio_truncated": (_plant_truncated, "error", 1, (), frozenset()),
     "audio_sample_rate": (_plant_sample_rate, "info", 0, (), frozenset()),
     "audio_channels": (_plant_stereo, "info", 0, (), frozenset()),
     "audio_dir_missing": (_plant_no_audio_dir, "error", 1, (), frozenset()),
@@ -312,3 +321,36 @@ def test_audio_without_csv_is_a_warning(clotho_root, capsys):
     code, out = run_cli(capsys, clotho_root)
     assert code == 0
     assert "WARNING captions_csv_missing: clotho_captions_evaluation.csv not found" in out
+
+
+def test_truncated_wav_is_found_from_its_header_alone(clotho_root):
+    _plant_truncated(clotho_root)
+    report = check_dataset(clotho_root, progress=False, decode_audio=False)
+    (finding,) = [f for f in report.errors if f.code == "audio_truncated"]
+    assert finding.path.endswith("validation_clip_01.wav") and "header declares" in finding.message
+
+
+def test_a_split_with_no_clips_fails(clotho_root, capsys):
+    edit_captions(clotho_root, "evaluation", lambda rows: rows.__delitem__(slice(1, None)))
+    for path in (clotho_root / "evaluation").iterdir():
+        path.unlink()
+    (clotho_root / "clotho_metadata_evaluation.csv").unlink()
+    code, out = run_cli(capsys, clotho_root)
+    assert code == 1, out
+    assert "ERROR   split_empty: clotho_captions_evaluation.csv lists 0 clips" in out
+    report = check_dataset(clotho_root, progress=False)
+    assert {f.code for f in report.errors} == {"split_empty"}
+
+
+def test_a_directory_in_place_of_the_captions_csv_is_an_error(clotho_root, capsys):
+    csv_path = clotho_root / "clotho_captions_validation.csv"
+    csv_path.unlink()
+    csv_path.mkdir()
+    (csv_path / "clotho_captions_validation.csv").write_text("file_name\n")
+    code, out = run_cli(capsys, clotho_root)
+    assert code == 1, out
+    lines = [line for line in out.splitlines() if " captions_csv_not_file: " in line]
+    assert lines and "is a directory" in lines[0] and str(csv_path) in lines[0]
+    for splits in (None, ["validation"]):
+        report = check_dataset(clotho_root, splits=splits, progress=False)
+        assert {f.code for f in report.errors} == {"captions_csv_not_file"}

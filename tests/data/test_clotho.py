@@ -205,3 +205,54 @@ def test_frames_and_roundtrip(clotho_root, tmp_path):
 def test_item_constructible_by_hand(tmp_path):
     item = ClothoItem("x.wav", tmp_path / "x.wav", ("a", "b"), "development")
     assert item.metadata == {}
+
+
+# --- strict reading of captions CSVs (the rules `aacr evaluate` shares) ---------------------
+
+
+def write_captions_bytes(path, body: bytes):
+    path.write_bytes((",".join(CAPTIONS_HEADER) + "\n").encode() + body)
+
+
+def test_non_utf8_captions_name_the_line_no_fallback(tmp_path):
+    """Only metadata CSVs are decoded leniently: a latin-1 caption is an error, not "José"."""
+    write_captions_bytes(
+        tmp_path / "clotho_captions_evaluation.csv",
+        b"a.wav,1,2,3,4,5\nb.wav,Jos\xe9 sings,2,3,4,5\n",
+    )
+    with pytest.raises(
+        DataError, match=r"clotho_captions_evaluation.csv line 3: not valid UTF-8 \(byte 0xe9"
+    ):
+        read_split(tmp_path, "evaluation")
+
+
+def test_nul_byte_in_captions_names_the_line(tmp_path):
+    write_captions_bytes(
+        tmp_path / "clotho_captions_evaluation.csv", b"a.wav,1,2,3,4,5\nb.wav,1,2\x00,3,4,5\n"
+    )
+    with pytest.raises(DataError, match=r"clotho_captions_evaluation.csv line 3: NUL byte"):
+        read_split(tmp_path, "evaluation")
+
+
+def test_unterminated_quote_in_captions_names_where_it_opens(tmp_path):
+    write_captions_bytes(
+        tmp_path / "clotho_captions_evaluation.csv",
+        b'a.wav,1,2,3,4,5\nb.wav,"1,2,3,4,5\nc.wav,1,2,3,4,5\nd.wav,1,2,3,4,5\n',
+    )
+    with pytest.raises(
+        DataError, match=r"clotho_captions_evaluation.csv line 3: unterminated quote"
+    ):
+        read_split(tmp_path, "evaluation")
+
+
+def test_parse_captions_problems_for_bad_bytes(tmp_path):
+    from aacr_lib.data.clotho import parse_captions_csv
+
+    path = tmp_path / "clotho_captions_evaluation.csv"
+    write_captions_bytes(path, b"a.wav,1,2,3,4,5\nb.wav,\x92,2,3,4,5\nc.wav,\xff,2,3,4,5\n")
+    rows, problems = parse_captions_csv(path)
+    assert rows == []
+    assert [(p.code, p.line) for p in problems] == [
+        ("captions_csv_unreadable", 3),
+        ("captions_csv_unreadable", 4),
+    ]

@@ -128,3 +128,31 @@ def test_unknown_and_missing_captions_and_files():
 def test_nan_scores_are_refused():
     with pytest.raises(ValueError, match="NaN"):
         text_to_audio_metrics(np.array([[np.nan, 1.0]]), [0])
+
+
+def _clips_and_ranking(tmp_path, n_clips, depth):
+    references = {f"c{i}.wav": [f"caption {i}"] for i in range(n_clips)}
+    header = "caption," + ",".join(f"file_name_{k}" for k in range(1, depth + 1)) + "\n"
+    rows = "".join(
+        f"caption {i}," + ",".join(f"c{(i + k) % n_clips}.wav" for k in range(depth)) + "\n"
+        for i in range(n_clips)
+    )
+    path = tmp_path / "short.csv"
+    path.write_text(header + rows, encoding="utf-8")
+    return read_ranking(path), references
+
+
+def test_ranking_shallower_than_ten_is_an_error(tmp_path):
+    """A top-5 submission would score R@10 = R@5: refused, naming the file and its depth."""
+    ranking, references = _clips_and_ranking(tmp_path, n_clips=12, depth=5)
+    with pytest.raises(DataError, match=r"short.csv: the ranking lists 5 file name\(s\)") as caught:
+        evaluate_ranking(ranking, references)
+    assert "fewer than the 10 that R@10 and mAP@10 need" in str(caught.value)
+
+
+def test_ranking_of_every_clip_when_fewer_than_ten(tmp_path):
+    ranking, references = _clips_and_ranking(tmp_path, n_clips=4, depth=4)
+    assert evaluate_ranking(ranking, references).metrics["r1"] == 1.0
+    ranking, references = _clips_and_ranking(tmp_path, n_clips=4, depth=3)
+    with pytest.raises(DataError, match="fewer than the 4 clips of the references"):
+        evaluate_ranking(ranking, references)

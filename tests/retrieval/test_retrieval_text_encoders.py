@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
-from aacr_lib.errors import PretrainedUnavailable
+from aacr_lib.errors import DataError, PretrainedUnavailable
 from aacr_lib.retrieval.text_encoders import (
+    ENCODER_FILE,
+    LEGACY_WORD2VEC_FILE,
+    WORD2VEC_FILE,
+    WORD2VEC_VOCAB_FILE,
     SentenceTransformerEncoder,
     Word2VecMeanEncoder,
     load_text_encoder,
@@ -49,6 +55,75 @@ def test_trained_word2vec_is_reproducible_and_saved_with_the_run(tmp_path):
     reloaded = load_text_encoder(tmp_path / "text_encoder")
     np.testing.assert_array_equal(reloaded.encode(CAPTIONS[:4]), vectors)
     np.testing.assert_array_equal(reloaded.encode(["zebra"])[0], first.unk_vector)
+
+
+def test_trained_word2vec_is_saved_without_pickle(tmp_path):
+    encoder = Word2VecMeanEncoder.train(CAPTIONS, vector_size=16, epochs=3, seed=1)
+    folder = tmp_path / "run" / "text_encoder"
+    encoder.save(folder)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [ENCODER_FILE, WORD2VEC_FILE, WORD2VEC_VOCAB_FILE]
+    )
+    with open(folder / WORD2VEC_FILE, "rb") as handle:
+        matrix = np.lib.format.read_array(handle, allow_pickle=False)
+    assert matrix.dtype == np.float32
+    np.testing.assert_array_equal(matrix, encoder.vectors.vectors)
+    reloaded = load_text_encoder(folder)
+    assert reloaded.describe() == encoder.describe()
+    assert reloaded.vectors.index_to_key == encoder.vectors.index_to_key
+    words = encoder.vectors.index_to_key
+    counts = [encoder.vectors.get_vecattr(w, "count") for w in words]
+    assert [reloaded.vectors.get_vecattr(w, "count") for w in words] == counts
+    np.testing.assert_array_equal(reloaded.encode(CAPTIONS), encoder.encode(CAPTIONS))
+
+
+def test_an_old_pickled_word2vec_is_refused_with_the_fix(tmp_path):
+    encoder = Word2VecMeanEncoder.train(CAPTIONS, vector_size=16, epochs=3, seed=1)
+    folder = tmp_path / "retrieval-baseline-abc" / "text_encoder"
+    encoder.save(folder)
+    # what the old code wrote: gensim's pickle, no .npy
+    encoder.vectors.save(str(folder / LEGACY_WORD2VEC_FILE))
+    (folder / WORD2VEC_FILE).unlink()
+    (folder / WORD2VEC_VOCAB_FILE).unlink()
+    with pytest.raises(DataError, match=LEGACY_WORD2VEC_FILE) as error:
+        load_text_encoder(folder)
+    assert "retrain" in str(error.value) and str(folder.parent) in str(error.value)
+
+
+def test_a_malformed_vector_file_is_a_data_error(tmp_path):
+    encoder = Word2VecMeanEncoder.train(CAPTIONS, vector_size=16, epochs=3, seed=1)
+    encoder.save(tmp_path)
+    np.save(tmp_path / WORD2VEC_FILE, np.zeros((3, 16), dtype=np.float32))  # rows ≠ words
+    with pytest.raises(DataError, match="one row for each"):
+        load_text_encoder(tmp_path)
+    (tmp_path / ENCODER_FILE).write_text("[1, 2]")
+    with pytest.raises(DataError, match="JSON object"):
+        load_text_encoder(tmp_path)
+
+
+def test_a_saved_sentence_model_name_is_never_downloaded(tmp_path, monkeypatch):
+    import sentence_transformers
+
+    from aacr_lib.retrieval import text_encoders
+
+    calls = []
+    monkeypatch.setattr(
+        sentence_transformers, "SentenceTransformer", lambda *a, **k: calls.append(a)
+    )
+    text_encoders.load_sentence_transformer.cache_clear()
+    try:
+        description = {"kind": "sentence_transformer", "model": "", "dim": 384}
+        for model, error in [
+            ("aacr-tests/not-cached-2b7e", PretrainedUnavailable),
+            (str(tmp_path), DataError),
+            ("../outside", DataError),
+        ]:
+            (tmp_path / ENCODER_FILE).write_text(json.dumps({**description, "model": model}))
+            with pytest.raises(error):
+                load_text_encoder(tmp_path)
+    finally:
+        text_encoders.load_sentence_transformer.cache_clear()
+    assert calls == []
 
 
 def test_google_news_offline_names_the_fix(monkeypatch, tmp_path):

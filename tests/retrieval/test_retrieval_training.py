@@ -35,7 +35,7 @@ def test_toy_run_writes_metrics_submission_history_and_checkpoints(toy_run):
     assert metrics["chance_r10"] == 1.0  # 10 / 6 clips, capped
     assert toy_run.complete
     assert (toy_run.checkpoints / "best" / "model.safetensors").is_file()
-    assert (toy_run.path / "text_encoder" / "word2vec.kv").is_file()
+    assert (toy_run.path / "text_encoder" / "word2vec.npy").is_file()
     history = toy_run.history()
     assert [e["epoch"] for e in history] == [1, 2]
     assert {"train_loss", "val_loss", "lr"} <= set(history[0])

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import random
 
+import numpy as np
 import pytest
 import torch
 from accelerate.utils import set_seed
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from aacr_lib.errors import ConfigError
+from aacr_lib.errors import ConfigError, DataError
 from aacr_lib.training import Task, TrainingConfig, fit, is_complete
 from aacr_lib.training import checkpoint as ckpt
 from aacr_lib.training.distributed import (
@@ -85,6 +87,50 @@ def test_resume_after_interruption_gives_the_same_result(tmp_path):
     assert [e["train_loss"] for e in resumed.history] == [e["train_loss"] for e in full.history]
     for key, value in _state(straight.model).items():
         assert torch.equal(value, _state(resumed_task.model)[key]), key
+
+
+def test_checkpoint_files_load_with_weights_only(tmp_path):
+    fit(ToyRegression(), _config(epochs=1), tmp_path, progress=False)
+    latest = ckpt.latest_checkpoint(tmp_path)
+    state = torch.load(latest / ckpt.STATE_FILE, weights_only=True)
+    assert state["epoch"] == 1 and len(state["history"]) == 1
+    rng = torch.load(latest / "rng-0.pt", weights_only=True)
+    assert set(rng) >= {"python", "numpy", "torch"}
+
+
+def test_rng_state_round_trips_through_a_weights_only_file(tmp_path):
+    random.seed(3)
+    np.random.seed(4)
+    np.random.standard_normal()  # a cached Gaussian in numpy's state
+    torch.manual_seed(5)
+    ckpt.save_state(ckpt.rng_state(), tmp_path / "rng-0.pt")
+    expected = (random.random(), np.random.standard_normal(3).tolist(), torch.rand(3))
+    random.seed(0)
+    np.random.seed(0)
+    torch.manual_seed(0)
+    ckpt.load_rng_state(tmp_path / "rng-0.pt")
+    again = (random.random(), np.random.standard_normal(3).tolist(), torch.rand(3))
+    assert again[:2] == expected[:2] and torch.equal(again[2], expected[2])
+
+
+def test_an_old_pickled_rng_file_is_refused_with_the_fix(tmp_path):
+    fit(ToyRegression(), _config(epochs=2), tmp_path, progress=False, stop_after_epochs=1)
+    rng_file = ckpt.latest_checkpoint(tmp_path) / "rng-0.pt"
+    old = {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+    }
+    torch.save(old, rng_file)  # what the old code wrote: numpy arrays need a full unpickle
+    with pytest.raises(DataError, match="rng-0.pt") as error:
+        fit(ToyRegression(), _config(epochs=2), tmp_path, progress=False)
+    assert "delete" in str(error.value) and str(tmp_path) in str(error.value)
+
+
+def test_plain_keeps_values_and_drops_numpy_types():
+    value = {"a": np.float64(0.5), "b": [np.int64(3), (np.float32(1.5), None)], 2: np.ones(2)}
+    assert ckpt.plain(value) == {"a": 0.5, "b": [3, (1.5, None)], 2: [1.0, 1.0]}
+    assert type(ckpt.plain(value)["a"]) is float
 
 
 def test_finished_training_is_not_repeated(tmp_path):

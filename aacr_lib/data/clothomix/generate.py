@@ -10,6 +10,16 @@
 Every clip is made from its own random generator seeded with (seed, split, index), so a clip
 does not depend on how many clips come before it, and the same seed always gives byte-identical
 files.
+
+A build is all-or-nothing: it writes a hidden sibling folder `.{name}.building-*` and renames it
+into place at the end, under the file lock `.{name}.swap.lock` beside the folder (the previous
+dataset is renamed aside to `.{name}.old-*` first and removed after). So the folder always
+holds one complete dataset made with one set of arguments: two builds at once each write their
+own copy, and the one that finishes last is the one left. A previous ClothoMix is replaced as a
+whole, never mixed with the new clips; its feature caches (`features/`) are kept only when it
+was made with the same arguments (the same README), since they describe the same audio. A
+folder that holds anything but ClothoMix files is refused rather than replaced. A killed build
+may leave its `.{name}.building-*` folder behind, which can be deleted.
 """
 
 from __future__ import annotations
@@ -18,11 +28,13 @@ import csv
 import io
 import os
 import shutil
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock
 
 from aacr_lib.data.clotho import CAPTIONS_HEADER, METADATA_COLUMNS, SPLITS
 from aacr_lib.data.clothomix.bank import SoundBank, load_bank, load_sound
@@ -187,10 +199,95 @@ def _readme(seed: int, clips: Mapping[str, int], duration: float, bank: SoundBan
     )
 
 
-def _remove_old_clips(folder: Path, split: str) -> None:
-    """Delete clips of an earlier run so that a smaller run leaves no stray files behind."""
-    for old in folder.glob(f"clothomix_{split}_*.wav"):
-        old.unlink()
+# What a ClothoMix folder may hold besides its clips: a folder with anything else in it is
+# somebody else's, and is not replaced.
+_FIXED_NAMES = {"README.txt", "LICENSE.txt", "ATTRIBUTION.md", "features", *SPLITS}
+_CSV_PREFIXES = ("clotho_captions_", "clotho_metadata_", "clothomix_events_")
+FEATURES_DIR = "features"
+
+
+def _check_target(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out} is a file, not a dataset folder; choose another --out")
+    if not out.is_dir():
+        return
+    others = sorted(
+        p.name
+        for p in out.iterdir()
+        if p.name not in _FIXED_NAMES
+        and not (p.name.startswith(_CSV_PREFIXES) and p.name.endswith(".csv"))
+    )
+    if others:
+        raise ConfigError(
+            f"{out} holds files that are not ClothoMix ({', '.join(others[:3])}"
+            f"{', …' if len(others) > 3 else ''}); a build replaces the whole folder, so "
+            "choose a new or empty folder (--out)"
+        )
+
+
+def _sibling(out: Path, kind: str) -> Path:
+    return out.parent / f".{out.name}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def _swap_in(new: Path, out: Path) -> None:
+    """Put the finished build `new` in place of `out`: rename `out` aside, `new` in, then
+    remove the old one. Feature caches move over when the old dataset is the same one."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(out.parent / f".{out.name}.swap.lock")):
+        _check_target(out)  # again: it may have changed while this build ran
+        old = None
+        if out.exists():
+            same = (out / "README.txt").is_file() and (out / "README.txt").read_bytes() == (
+                new / "README.txt"
+            ).read_bytes()
+            if same and (out / FEATURES_DIR).is_dir():
+                os.replace(out / FEATURES_DIR, new / FEATURES_DIR)
+            old = _sibling(out, "old")
+            os.replace(out, old)
+        try:
+            os.replace(new, out)
+        except BaseException:
+            if old is not None and not out.exists():
+                os.replace(old, out)
+            raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_dataset(
+    out: Path, seed: int, clips: dict[str, int], duration: float, progress: bool
+) -> dict[str, int]:
+    """Write every file of the dataset into the fresh folder `out`."""
+    from tqdm.auto import tqdm
+
+    bank = load_bank()
+    out.mkdir(parents=True)
+    (out / "README.txt").write_text(_readme(seed, clips, duration, bank), encoding="utf-8")
+    shutil.copyfile(bank.root / "LICENSE.txt", out / "LICENSE.txt")
+    shutil.copyfile(bank.root / "ATTRIBUTION.md", out / "ATTRIBUTION.md")
+    summary: dict[str, int] = {}
+    total = sum(clips.values())
+    with tqdm(total=total, desc="ClothoMix", unit="clip", disable=not progress) as bar:
+        for split in (s for s in SPLITS if s in clips):
+            count = int(clips[split])
+            folder = out / split
+            folder.mkdir()
+            captions, metadata, events = [], [], []
+            for index in range(count):
+                clip = make_clip(bank, seed, split, index, count, duration)
+                (folder / clip.file_name).write_bytes(
+                    wav_bytes(clip.waveform, clip.plan.sample_rate)
+                )
+                captions.append([clip.file_name, *clip.captions])
+                metadata.append(metadata_row(clip, index))
+                events.extend(event_rows(clip))
+                bar.update(1)
+            _write_csv(out / f"clotho_metadata_{split}.csv", METADATA_COLUMNS, metadata)
+            _write_csv(out / f"clothomix_events_{split}.csv", EVENTS_HEADER, events)
+            # Captions last: callers take clotho_captions_evaluation.csv as "build complete".
+            _write_csv(out / f"clotho_captions_{split}.csv", CAPTIONS_HEADER, captions)
+            summary[split] = count
+    return summary
 
 
 def generate_clothomix(
@@ -204,42 +301,24 @@ def generate_clothomix(
 
     `clips` maps split names (development, validation, evaluation) to clip counts (default
     400/100/100); splits left out are not written. Raises `ConfigError` for an unknown split, a
-    negative count, a negative seed or a duration under one second. The same arguments always
-    give byte-identical files.
+    negative count, a negative seed or a duration under one second, and for an `out_dir` that
+    holds other files than ClothoMix. The same arguments always give byte-identical files.
+
+    The dataset is written beside `out_dir` and renamed into place when complete, replacing a
+    previous one as a whole (see the module's docstring): `out_dir` never holds a half-written
+    or mixed dataset, even with several builds at once.
     """
     clips = DEFAULT_CLIPS if clips is None else clips
     _validate(seed, clips, duration)
     clips = dict(clips)
     duration = float(duration)
-    from tqdm.auto import tqdm
-
-    bank = load_bank()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "README.txt").write_text(_readme(int(seed), clips, duration, bank), encoding="utf-8")
-    shutil.copyfile(bank.root / "LICENSE.txt", out / "LICENSE.txt")
-    shutil.copyfile(bank.root / "ATTRIBUTION.md", out / "ATTRIBUTION.md")
-    summary: dict[str, int] = {}
-    total = sum(clips.values())
-    with tqdm(total=total, desc="ClothoMix", unit="clip", disable=not progress) as bar:
-        for split in (s for s in SPLITS if s in clips):
-            count = int(clips[split])
-            folder = out / split
-            folder.mkdir(exist_ok=True)
-            _remove_old_clips(folder, split)
-            captions, metadata, events = [], [], []
-            for index in range(count):
-                clip = make_clip(bank, int(seed), split, index, count, duration)
-                (folder / clip.file_name).write_bytes(
-                    wav_bytes(clip.waveform, clip.plan.sample_rate)
-                )
-                captions.append([clip.file_name, *clip.captions])
-                metadata.append(metadata_row(clip, index))
-                events.extend(event_rows(clip))
-                bar.update(1)
-            _write_csv(out / f"clotho_metadata_{split}.csv", METADATA_COLUMNS, metadata)
-            _write_csv(out / f"clothomix_events_{split}.csv", EVENTS_HEADER, events)
-            # Captions last: callers take clotho_captions_evaluation.csv as "build complete".
-            _write_csv(out / f"clotho_captions_{split}.csv", CAPTIONS_HEADER, captions)
-            summary[split] = count
+    _check_target(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    building = _sibling(out, "building")
+    try:
+        summary = _write_dataset(building, int(seed), clips, duration, progress)
+        _swap_in(building, out)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
     return summary
