@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 
 from aacr_lib import __version__
-from aacr_lib.config import config_hash, to_dict
+from aacr_lib.config import config_hash, from_dict, to_dict
 from aacr_lib.data.clotho import audio_dir, captions_csv_path, parse_captions_csv
 from aacr_lib.errors import AacrError, ConfigError, DataError
 from aacr_lib.paths import runs_root
@@ -127,6 +127,22 @@ class RunDir:
         if not path.is_file():
             raise AacrError(f"{path}: no metrics yet (the run has not finished evaluation)")
         return _read_document(path, json.loads, json.JSONDecodeError)
+
+    def task_config(self, task: str, config_class: type) -> Any:
+        """The run's resolved config as `config_class`, checking that it is a `task` run: a
+        missing config or another task's run is a `ConfigError` naming the command to run."""
+        fix = f"`aacr train {task} --experiment NAME`"
+        if not (self.path / CONFIG_FILE).is_file():
+            raise ConfigError(f"{self.path} is not a {task} run directory (no {CONFIG_FILE}); "
+                              f"train one with {fix}")  # fmt: skip
+        try:
+            recorded = self.info().get("task")
+        except (OSError, ValueError):
+            recorded = None
+        if recorded not in (None, task):
+            raise ConfigError(f"{self.path} is a {recorded} run, not a {task} run; this needs a "
+                              f"run of {fix}")  # fmt: skip
+        return from_dict(config_class, self.config())
 
     def history(self) -> list[dict[str, Any]]:
         """The per-epoch records of `history.json` ([] when the run has none)."""

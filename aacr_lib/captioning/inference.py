@@ -21,8 +21,7 @@ from aacr_lib.captioning.data import CaptionCollate
 from aacr_lib.captioning.decoding import decode_batch, generation_config
 from aacr_lib.captioning.task import TASK
 from aacr_lib.captioning.tokenizer import TOKENIZER_DIR, load_tokenizer, special_tokens_of
-from aacr_lib.config import from_dict
-from aacr_lib.errors import AacrError, ConfigError, DataError
+from aacr_lib.errors import AacrError, DataError
 from aacr_lib.features.registry import check_available, compute_features
 from aacr_lib.features.splits import feature_config
 from aacr_lib.models.captioning.model import AudioCaptioningModel, build_model
@@ -42,22 +41,7 @@ class TrainedCaptioner:
 
 
 def load_run_config(run_dir: str | os.PathLike) -> CaptioningConfig:
-    run = RunDir(Path(run_dir))
-    if not (run.path / "config.yaml").is_file():
-        raise ConfigError(
-            f"{run.path} is not a captioning run directory (no config.yaml); train one with "
-            "`aacr train captioning --experiment baseline`"
-        )
-    try:
-        task = run.info().get("task")
-    except (OSError, ValueError):
-        task = None
-    if task not in (None, TASK):
-        raise ConfigError(
-            f"{run.path} is a {task} run, not a captioning run; captioning needs a run of "
-            "`aacr train captioning --experiment NAME`"
-        )
-    return from_dict(CaptioningConfig, run.config())
+    return RunDir(Path(run_dir)).task_config(TASK, CaptioningConfig)
 
 
 def load_captioner(run_dir: str | os.PathLike, device: str = "cpu") -> TrainedCaptioner:

@@ -41,7 +41,6 @@ import math
 import os
 import shutil
 import struct
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +54,7 @@ from tqdm.auto import tqdm
 from aacr_lib.audio import AUDIO_EXTENSIONS, load_audio
 from aacr_lib.errors import ConfigError, DataError
 from aacr_lib.features.registry import compute_features
+from aacr_lib.files import replace_folder, sibling
 from aacr_lib.retrieval.inference import load_trained
 
 MANIFEST_FILE = "manifest.json"
@@ -293,10 +293,6 @@ def read_manifest(index_dir: str | os.PathLike) -> dict[str, Any]:
 _INDEX_NAMES = {MANIFEST_FILE, VECTORS_FILE, FAISS_FILE}
 
 
-def _sibling(out: Path, kind: str) -> Path:
-    return out.parent / f".{out.name}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-
-
 def _aside_copies(out: Path) -> list[Path]:
     """Previous indexes renamed aside by a swap that did not finish, newest first."""
     if not out.parent.is_dir():
@@ -371,16 +367,7 @@ def _swap_in(new: Path, out: Path) -> None:
     """Rename `out` aside, `new` into its place, then remove the old one. At every moment
     either `out` or the folder aside holds a complete index."""
     with _lock(out):
-        old = None
-        if out.exists():
-            old = _sibling(out, "old")
-            os.replace(out, old)
-        try:
-            os.replace(new, out)
-        except BaseException:
-            if old is not None and not out.exists():
-                os.replace(old, out)
-            raise
+        old = replace_folder(new, out)
         stale = _aside_copies(out)
     for path in [old, *stale]:
         if path is not None:
@@ -500,7 +487,7 @@ def build_index(
         "skipped": skipped,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
-    building = _sibling(out, "building")
+    building = sibling(out, "building")
     try:
         _write_index_folder(building, vectors, index, manifest)
         _swap_in(building, out)

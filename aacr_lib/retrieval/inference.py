@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from aacr_lib.config import from_dict
 from aacr_lib.data.clotho import ClothoItem
 from aacr_lib.errors import DataError
 from aacr_lib.features.splits import feature_config, feature_dim
@@ -72,18 +71,7 @@ def torch_device(device: str) -> str:
 
 def read_config(run: RunDir) -> RetrievalConfig:
     """The resolved config of a retrieval run; another task's run is named as such."""
-    if not (run.path / "config.yaml").is_file():
-        raise DataError(f"{run.path}: not a run directory (no config.yaml)")
-    try:
-        task = run.info().get("task")
-    except (OSError, ValueError):
-        task = None
-    if task not in (None, TASK):
-        raise DataError(
-            f"{run.path} is a {task} run, not a retrieval run; search and ranking need a run "
-            "of `aacr train retrieval --experiment NAME`"
-        )
-    return from_dict(RetrievalConfig, run.config())
+    return run.task_config(TASK, RetrievalConfig)
 
 
 def load_trained(run_dir: str | os.PathLike | RunDir, device: str = "cpu") -> TrainedRetrieval:

@@ -28,7 +28,6 @@ import csv
 import io
 import os
 import shutil
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +40,7 @@ from aacr_lib.data.clothomix.bank import SoundBank, load_bank, load_sound
 from aacr_lib.data.clothomix.grammar import EventMention, make_captions
 from aacr_lib.data.clothomix.mixer import ClipPlan, plan_clip, render_clip
 from aacr_lib.errors import ConfigError
+from aacr_lib.files import replace_folder, sibling
 
 DEFAULT_CLIPS = {"development": 400, "validation": 100, "evaluation": 100}
 MIN_DURATION = 1.0
@@ -225,31 +225,19 @@ def _check_target(out: Path) -> None:
         )
 
 
-def _sibling(out: Path, kind: str) -> Path:
-    return out.parent / f".{out.name}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-
-
 def _swap_in(new: Path, out: Path) -> None:
     """Put the finished build `new` in place of `out`: rename `out` aside, `new` in, then
     remove the old one. Feature caches move over when the old dataset is the same one."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(out.parent / f".{out.name}.swap.lock")):
         _check_target(out)  # again: it may have changed while this build ran
-        old = None
         if out.exists():
             same = (out / "README.txt").is_file() and (out / "README.txt").read_bytes() == (
                 new / "README.txt"
             ).read_bytes()
             if same and (out / FEATURES_DIR).is_dir():
                 os.replace(out / FEATURES_DIR, new / FEATURES_DIR)
-            old = _sibling(out, "old")
-            os.replace(out, old)
-        try:
-            os.replace(new, out)
-        except BaseException:
-            if old is not None and not out.exists():
-                os.replace(old, out)
-            raise
+        old = replace_folder(new, out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -315,7 +303,7 @@ def generate_clothomix(
     out = Path(out_dir)
     _check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    building = _sibling(out, "building")
+    building = sibling(out, "building")
     try:
         summary = _write_dataset(building, int(seed), clips, duration, progress)
         _swap_in(building, out)
