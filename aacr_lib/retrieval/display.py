@@ -79,8 +79,19 @@ def chance_sentence(result: ExperimentResult) -> str:
     )
 
 
+HISTORY_COLUMNS = [
+    "experiment",
+    "epoch",
+    "train loss",
+    "validation loss",
+    "lr",
+    *(METRIC_TITLES[k] for k in METRICS),
+]
+
+
 def history_frame(results: Mapping[str, ExperimentResult]) -> pd.DataFrame:
-    """Per-epoch training loss, validation loss and validation R@k / mAP@10 of every run."""
+    """Per-epoch training loss, validation loss and validation R@k / mAP@10 of every run
+    (the same columns, and no rows, when no experiment has a run)."""
     rows = []
     for result in results.values():
         if result.run is None:
@@ -96,7 +107,7 @@ def history_frame(results: Mapping[str, ExperimentResult]) -> pd.DataFrame:
                     **{METRIC_TITLES[k]: epoch.get("metrics", {}).get(k) for k in METRICS},
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
 
 
 def plot_training_curves(results: Mapping[str, ExperimentResult]):

@@ -54,3 +54,10 @@ def test_model_sizes_and_sampled_recordings(tmp_path, toy_dataset):
     folder = sample_recordings(toy_dataset / "development", tmp_path / "sample", limit=4)
     links = sorted(p.name for p in folder.iterdir())
     assert len(links) == 4 and links[0] == "development_00_low.wav"
+
+
+def test_history_of_experiments_without_runs_is_an_empty_table_not_a_crash():
+    results = {"baseline": ExperimentResult("baseline", "Baseline", None, "VGGish missing")}
+    frame = display.history_frame(results).set_index("epoch")  # chapter 06 does this
+    assert frame.empty and "validation loss" in frame.columns
+    display.plot_training_curves(results)
