@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from aacr_lib.captioning.run import caption_clips, read_captions, train_captioning
+from aacr_lib.captioning.run import caption_clips, train_captioning
 from aacr_lib.data.clotho import ClothoItem
 from aacr_lib.errors import DataError
 from aacr_lib.features.splits import read_items
@@ -50,11 +50,6 @@ def caption_scores(
     queries /= np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
     clips /= np.maximum(np.linalg.norm(clips, axis=1, keepdims=True), 1e-12)
     return queries @ clips.T
-
-
-def read_generated(path: str | os.PathLike) -> dict[str, str]:
-    """`file_name -> caption` from a captioning run's outputs (`caption_predicted` column)."""
-    return read_captions(path)
 
 
 def captioning_run(

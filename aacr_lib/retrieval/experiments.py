@@ -151,9 +151,6 @@ EXPERIMENTS: dict[str, Experiment] = {
     )
 }
 
-# The report's Table 10 rows in its order, then the new rows.
-TABLE_ORDER = tuple(EXPERIMENTS)
-
 
 EXPERIMENT_SET = ExperimentSet(
     "retrieval", RetrievalConfig, PROFILE_OVERLAYS, PROFILE_DESCRIPTIONS, EXPERIMENTS
