@@ -22,6 +22,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     book.add_argument("--force", action="store_true", help="re-execute unchanged notebooks too")
     book.add_argument("--no-html", action="store_true", help="execute only; skip the HTML build")
     book.add_argument("--root", default=".", help="project root holding notebooks/ and _toc.yml")
+    book.add_argument(
+        "--check",
+        action="store_true",
+        help="only the preflight: data, assets, device and Java per chapter; exit 1 when any "
+        "chapter cannot run fully",
+    )
     book.set_defaults(handler=_book)
 
 
@@ -30,12 +36,19 @@ def _book(args: argparse.Namespace) -> int:
 
     # Kernels inherit this: OpenMP busy-waiting slows torch badly when cores are shared.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from aacr_lib.preflight import preflight
+
+    start = time.perf_counter()
+    checked = preflight(args.profile, args.device, args.data_root, args.root, args.only)
+    print(checked.report(), flush=True)
+    if args.check:
+        return 0 if checked.ready else 1
+
     from aacr_lib.book import build_html, execute_book, notebook_parameters
     from aacr_lib.cli.arguments import check_writable_dir
     from aacr_lib.paths import runs_root
     from aacr_lib.profiles import notebook_context
 
-    start = time.perf_counter()
     check_writable_dir(runs_root(args.runs_root), "runs root")
     check_writable_dir(Path(args.root) / "_build", "book's build folder")
     parameters = notebook_parameters(

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import torch
 
+from tests.fabricate import vggish_state_dict, write_vggish_state_dict
+
 # Clip names chosen to exercise the cache's key encoding: spaces, a comma, a percent sign,
 # non-ASCII letters and a leading dot.
 CLIP_NAMES = (
@@ -61,48 +63,16 @@ def tiny_dataset(tmp_path) -> Path:
     )
 
 
-VGGISH_SHAPES = {
-    # torchvggish's `VGG(make_layers())` parameter names and shapes (vggish-10086976.pth).
-    "features.0.weight": (64, 1, 3, 3),
-    "features.0.bias": (64,),
-    "features.3.weight": (128, 64, 3, 3),
-    "features.3.bias": (128,),
-    "features.6.weight": (256, 128, 3, 3),
-    "features.6.bias": (256,),
-    "features.8.weight": (256, 256, 3, 3),
-    "features.8.bias": (256,),
-    "features.11.weight": (512, 256, 3, 3),
-    "features.11.bias": (512,),
-    "features.13.weight": (512, 512, 3, 3),
-    "features.13.bias": (512,),
-    "embeddings.0.weight": (4096, 12288),
-    "embeddings.0.bias": (4096,),
-    "embeddings.2.weight": (4096, 4096),
-    "embeddings.2.bias": (4096,),
-    "embeddings.4.weight": (128, 4096),
-    "embeddings.4.bias": (128,),
-}
-
-
 def fake_vggish_state(seed: int = 0) -> dict[str, torch.Tensor]:
-    """Random weights with VGGish's keys and shapes, scaled so activations stay O(1)."""
-    generator = torch.Generator().manual_seed(seed)
-    state = {}
-    for key, shape in VGGISH_SHAPES.items():
-        fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
-        scale = (2.0 / fan_in) ** 0.5 if len(shape) > 1 else 0.01
-        state[key] = torch.randn(shape, generator=generator) * scale
-    return state
+    """Random weights with torchvggish's keys and shapes (`tests.fabricate`)."""
+    return vggish_state_dict(seed)
 
 
 def vggish_from_state(state: dict[str, torch.Tensor], final_relu: bool = False):
-    """Our VGGish holding `state`, built without its (slow) random initialisation."""
-    from aacr_lib.features.vggish import VGGish
+    """torchvggish's VGGish holding `state`, as `load_vggish` builds it."""
+    from aacr_lib.features.vggish import vggish_network
 
-    with torch.device("meta"):
-        model = VGGish(final_relu=final_relu)
-    model.load_state_dict(state, assign=True)
-    return model.eval()
+    return vggish_network(state, final_relu=final_relu)
 
 
 @pytest.fixture(scope="session")
@@ -112,10 +82,9 @@ def vggish_state() -> dict[str, torch.Tensor]:
 
 
 @pytest.fixture(scope="session")
-def vggish_state_file(tmp_path_factory, vggish_state) -> Path:
-    path = tmp_path_factory.mktemp("vggish") / "vggish-10086976.pth"
-    torch.save(vggish_state, path)
-    return path
+def vggish_state_file(tmp_path_factory) -> Path:
+    """`write_vggish_state_dict(seed=0)`: the same numbers as `vggish_state`."""
+    return write_vggish_state_dict(tmp_path_factory.mktemp("vggish") / "vggish-10086976.pth")
 
 
 @pytest.fixture
