@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.aacr-installed
 
-.PHONY: setup book test lint format demo clean
+.PHONY: setup book test lint format demo lab clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ lint: setup
 format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## JupyterLab on the project's environment (open notebooks/; `LAB_ARGS="--port 9999"` to pass options).
+## As root (containers, CI) Jupyter refuses to start without --allow-root.
+lab: setup
+	$(BIN)/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 ## Only the demo dataset (data/clothomix).
 demo: setup

@@ -18,13 +18,13 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from aacr_lib import __version__
 from aacr_lib.errors import AacrError
-from aacr_lib.profiles import BATCH_ENV, get_profile
+from aacr_lib.profiles import BATCH_ENV, check_overrides, get_profile
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 CACHE_FILE = ".book-cache.json"
@@ -92,8 +92,10 @@ def notebook_parameters(
     data_root: str | None = None,
     runs_root: str | None = None,
     smoke: bool = False,
+    overrides: Mapping[str, Sequence[str]] | None = None,
 ) -> dict:
-    """The values injected into every notebook's `parameters` cell."""
+    """The values injected into every notebook's `parameters` cell (`overrides`: per task,
+    `KEY=VALUE` strings for every run of the chapter; see `profiles.notebook_context`)."""
     get_profile(profile)  # fail early on an unknown profile
     return {
         "profile": profile,
@@ -101,6 +103,7 @@ def notebook_parameters(
         "runs_root": runs_root,
         "device": device,
         "smoke": smoke,
+        "overrides": {task: list(entries) for task, entries in check_overrides(overrides).items()},
     }
 
 
@@ -261,11 +264,17 @@ def stage_book(root: str | os.PathLike, executed_dir: str | os.PathLike, stage: 
     return stage
 
 
-def build_html(root: str | os.PathLike, executed_dir: str | os.PathLike | None = None) -> Path:
-    """Build `_build/html` with Jupyter Book from the staged, executed notebooks."""
+def build_html(
+    root: str | os.PathLike,
+    executed_dir: str | os.PathLike | None = None,
+    output_root: str | os.PathLike | None = None,
+) -> Path:
+    """Build `{output_root}/_build/html` (default: the project's) with Jupyter Book from the
+    staged, executed notebooks."""
     root = Path(root).resolve()
+    output = Path(output_root).resolve() if output_root else root
     executed = Path(executed_dir) if executed_dir else root / "_build" / "executed"
-    stage = stage_book(root, executed, root / "_build" / "stage")
+    stage = stage_book(root, executed, output / "_build" / "stage")
     command = [
         sys.executable,
         "-c",
@@ -273,13 +282,13 @@ def build_html(root: str | os.PathLike, executed_dir: str | os.PathLike | None =
         "build",
         str(stage),
         "--path-output",
-        str(root),
+        str(output),
     ]
     done = subprocess.run(command, cwd=root, capture_output=True, text=True)
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-25:])
         raise AacrError(f"jupyter-book build failed:\n{tail}")
-    index = root / "_build" / "html" / "index.html"
+    index = output / "_build" / "html" / "index.html"
     if not index.is_file():
         raise AacrError(f"jupyter-book finished but {index} is missing")
     return index

@@ -6,8 +6,11 @@ GPU server; `paper` is another name for it, kept for `aacr train --profile paper
 (the demo on tiny data, one training step: the test suite). Each task's experiment set holds its
 own overlay per profile (`aacr_lib.experiments`).
 
-A notebook's `parameters` cell holds `profile`, `data_root`, `runs_root`, `device` and `smoke`;
-`notebook_context(...)` turns them into concrete directories, making sure the data exists:
+A notebook's `parameters` cell holds `profile`, `data_root`, `runs_root`, `device`, `smoke` and
+`overrides` (per task, `KEY=VALUE` strings applied to every run of the chapter after the
+profile and the experiment: how the test suite's clotho rehearsal shrinks the report's sizes
+while keeping the clotho code path); `notebook_context(...)` turns them into concrete
+directories, making sure the data exists:
 the `demo` profile builds ClothoMix when it is missing, `clotho` names the download command,
 and `smoke=True` (the test suite) runs the `smoke` profile on a tiny ClothoMix so every chapter
 runs in seconds.
@@ -16,13 +19,14 @@ runs in seconds.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from filelock import FileLock
 
 from aacr_lib.data import clothomix
-from aacr_lib.errors import DatasetUnavailable, lookup
+from aacr_lib.errors import ConfigError, DatasetUnavailable, lookup
 from aacr_lib.paths import dataset_dir, runs_root
 
 
@@ -79,6 +83,12 @@ class NotebookContext:
     runs_root: Path
     device: str
     smoke: bool
+    # Per task ("captioning", "retrieval", ...): `KEY=VALUE` overrides for every run.
+    overrides: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def overrides_for(self, task: str, extra: Sequence[str] = ()) -> list[str]:
+        """The chapter's overrides of `task`, then `extra` (an experiment's own, which win)."""
+        return [*self.overrides.get(task, ()), *extra]
 
     @property
     def progress(self) -> bool:
@@ -138,8 +148,13 @@ def notebook_context(
     runs_root_dir: str | os.PathLike | None = None,
     device: str = "cpu",
     smoke: bool = False,
+    overrides: Mapping[str, Sequence[str]] | None = None,
 ) -> NotebookContext:
-    """Resolve a notebook's parameters; the dataset is guaranteed to exist afterwards."""
+    """Resolve a notebook's parameters; the dataset is guaranteed to exist afterwards.
+
+    `overrides` maps a task name to `KEY=VALUE` strings (see `NotebookContext.overrides_for`).
+    """
+    task_overrides = check_overrides(overrides)
     book_profile = lookup({name: PROFILES[name] for name in BOOK_PROFILES}, profile, "profile")
     runs = runs_root(runs_root_dir)
     if smoke:
@@ -155,4 +170,27 @@ def notebook_context(
                 f"`aacr data clotho --root {data_dir}` (about 7 GB), or set AACR_DATA / the "
                 "notebook's data_root to the folder that holds `clotho/`"
             )
-    return NotebookContext(book_profile, data_dir, runs, device, smoke)
+    return NotebookContext(book_profile, data_dir, runs, device, smoke, task_overrides)
+
+
+# The tasks a chapter's `overrides` may name.
+OVERRIDE_TASKS = ("captioning", "retrieval", "events")
+
+
+def check_overrides(
+    overrides: Mapping[str, Sequence[str]] | None,
+) -> dict[str, tuple[str, ...]]:
+    """`overrides` as `{task: (KEY=VALUE, ...)}`; an unknown task or a malformed entry is a
+    `ConfigError` (the keys themselves are checked when a task resolves its config)."""
+    checked: dict[str, tuple[str, ...]] = {}
+    for task, entries in (overrides or {}).items():
+        lookup({name: name for name in OVERRIDE_TASKS}, task, "task in overrides")
+        if isinstance(entries, str):
+            entries = [entries]
+        for entry in entries:
+            if not isinstance(entry, str) or "=" not in entry:
+                raise ConfigError(
+                    f"overrides[{task!r}]: {entry!r} is not KEY=VALUE (e.g. training.epochs=1)"
+                )
+        checked[task] = tuple(entries)
+    return checked

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 
 import tomllib
 import yaml
@@ -10,7 +12,7 @@ import yaml
 from aacr_lib.book import discover_notebooks
 from tests.conftest import REPO_ROOT
 
-PARAMETER_NAMES = ["profile", "data_root", "runs_root", "device", "smoke"]
+PARAMETER_NAMES = ["profile", "data_root", "runs_root", "device", "smoke", "overrides"]
 
 
 def test_notebooks_are_committed_without_outputs():
@@ -53,3 +55,31 @@ def test_readme_names_the_two_setup_commands():
     assert "make book" in readme and "make test" in readme
     makefile = (REPO_ROOT / "Makefile").read_text()
     assert "\nbook:" in makefile and "\ntest:" in makefile
+
+
+def test_nothing_in_the_repository_refers_to_files_outside_it():
+    """A clone is self-contained: no path climbs out of the repository, no pointer to notes
+    that only existed beside the checkout (the report is cited through book/references.bib)."""
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    outside = re.compile(r"\.\./shared|\.\./seed|reference notes|/work/|/home/|/root/")
+    offenders = []
+    for name in tracked:
+        path = REPO_ROOT / name
+        if path.suffix in {".py", ".md", ".ipynb", ".yml", ".yaml", ".toml", ".bib", ".cfg"} or (
+            path.name in ("Makefile",)
+        ):
+            for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+                if outside.search(line) and "test_nothing_in_the_repository" not in line:
+                    offenders.append(f"{name}:{number}: {line.strip()[:80]}")
+    offenders = [o for o in offenders if not o.startswith("tests/test_repository.py")]
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_report_is_cited_through_the_bibliography():
+    bibliography = (REPO_ROOT / "book" / "references.bib").read_text()
+    entry = bibliography.split("gomes2022report", 1)[1].split("\n}", 1)[0]
+    for field in ("title", "author", "institution", "year"):
+        assert f"{field} =" in entry
+    assert "{cite}`gomes2022report`" in (REPO_ROOT / "book" / "intro.md").read_text()

@@ -3,24 +3,30 @@
 Every function takes the `NotebookContext` of `aacr_lib.profiles.notebook_context`, so a chapter
 runs the same code on the demo profile, on Clotho, and in smoke mode (tiny data, one step).
 Runs are ordinary run directories: a second book build finds them complete and only reads them.
+
+Each function returns an `ExperimentResult`: the finished run, or, when a pretrained asset it
+needs is missing (VGGish weights, the bart-base tokenizer, the organisers' checkpoint), no run
+and the reason with the command that fixes it. The tables then show "n/a" and that reason, and
+the rest of the chapter runs.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pandas as pd
 
-from aacr_lib.captioning.experiments import PROFILE_DESCRIPTIONS
+from aacr_lib.captioning.experiments import PROFILE_DESCRIPTIONS, get_experiment
 from aacr_lib.captioning.inference import caption_files
 from aacr_lib.captioning.run import evaluate_organisers_checkpoint, redecode_run, train_captioning
+from aacr_lib.captioning.task import TASK
 from aacr_lib.captioning.trivial import evaluate_trivial
 from aacr_lib.data.clotho import read_split
-from aacr_lib.errors import AacrError
+from aacr_lib.errors import PretrainedUnavailable
 from aacr_lib.evaluation.captioning import METRIC_TITLES
 from aacr_lib.experiments import ExperimentResult
 from aacr_lib.profiles import NotebookContext
-from aacr_lib.runs import RunDir
 
 
 def run_experiment(
@@ -28,22 +34,35 @@ def run_experiment(
     experiment: str,
     overrides: list[str] | None = None,
     progress: bool | None = None,
-) -> RunDir:
-    """Train (or reopen) `experiment` at the notebook's profile; returns the finished run."""
-    return train_captioning(
-        experiment,
-        context.run_profile,
-        overrides or [],
-        data_dir=context.data_dir,
-        runs_root=context.runs_root,
-        device=context.device,
-        progress=context.progress if progress is None else progress,
-    )
+) -> ExperimentResult:
+    """Train (or reopen) `experiment` at the notebook's profile (the chapter's overrides, then
+    `overrides`); never raises for a missing pretrained asset."""
+    title = get_experiment(experiment).title
+    started = time.perf_counter()
+    try:
+        run = train_captioning(
+            experiment,
+            context.run_profile,
+            context.overrides_for(TASK, overrides or ()),
+            data_dir=context.data_dir,
+            runs_root=context.runs_root,
+            device=context.device,
+            progress=context.progress if progress is None else progress,
+        )
+    except PretrainedUnavailable as exc:
+        return ExperimentResult(experiment, title, None, str(exc))
+    return ExperimentResult(experiment, title, run, None, time.perf_counter() - started)
 
 
-def run_trivial(context: NotebookContext) -> RunDir:
+def run_trivial(context: NotebookContext) -> ExperimentResult:
     """The most-frequent-training-caption system, scored like a run."""
-    return evaluate_trivial(context.run_profile, context.data_dir, context.runs_root)
+    run = evaluate_trivial(
+        context.run_profile,
+        context.data_dir,
+        context.runs_root,
+        overrides=context.overrides_for(TASK),
+    )
+    return ExperimentResult("trivial", "most frequent training caption", run)
 
 
 def organisers_checkpoint(context: NotebookContext) -> ExperimentResult:
@@ -61,8 +80,10 @@ def organisers_checkpoint(context: NotebookContext) -> ExperimentResult:
         )
         return ExperimentResult(name, title, None, reason)
     try:
-        run = evaluate_organisers_checkpoint(context.data_dir, context.runs_root, context.device)
-    except AacrError as exc:
+        run = evaluate_organisers_checkpoint(
+            context.data_dir, context.runs_root, context.device, context.overrides_for(TASK)
+        )
+    except PretrainedUnavailable as exc:
         return ExperimentResult(name, title, None, str(exc))
     return ExperimentResult(name, title, run)
 
@@ -76,13 +97,27 @@ def profile_sentence(context: NotebookContext) -> str:
     )
 
 
-def decoding_comparison(context: NotebookContext, run: RunDir):
-    """Beam search against greedy decoding of a run's evaluation split (fast metrics)."""
+# What `redecode_run` scores (the metrics that need no JVM).
+FAST_METRIC_TITLES = {
+    key: title
+    for key, title in METRIC_TITLES.items()
+    if key.startswith("bleu") or key in ("rouge_l", "cider_d")
+}
+
+
+def decoding_comparison(context: NotebookContext, result: ExperimentResult):
+    """Beam search against greedy decoding of a run's evaluation split (fast metrics); n/a
+    columns when the experiment has no run."""
     columns = {}
     for method in ("beam", "greedy"):
-        scores = redecode_run(run, method, data_dir=context.data_dir, device=context.device)
+        if result.run is None:
+            columns[method] = {}
+            continue
+        scores = redecode_run(result.run, method, data_dir=context.data_dir, device=context.device)
         columns[method] = {METRIC_TITLES[k]: v for k, v in scores.items() if k in METRIC_TITLES}
-    return pd.DataFrame(columns)
+    frame = pd.DataFrame(columns, index=list(FAST_METRIC_TITLES.values()), dtype="float64")
+    frame.index.name = "metric"
+    return frame
 
 
 def example_files(
@@ -92,9 +127,13 @@ def example_files(
     return [item.audio_path for item in read_split(context.data_dir, split, metadata=False)[:count]]
 
 
-def caption_table(run: RunDir, files: list[Path]):
-    """`caption_files` on `files` as a table: file, caption or error."""
-    results = caption_files(files, run_dir=run.path)
+def caption_table(result: ExperimentResult, files: list[Path]):
+    """`caption_files` on `files` as a table: file, caption or error (n/a without a run)."""
+    if result.run is None:
+        return pd.DataFrame(
+            {"file": [f.name for f in files], "caption": [f"n/a: {result.reason}"] * len(files)}
+        )
+    results = caption_files(files, run_dir=result.run.path)
     return pd.DataFrame(
         {
             "file": [r.path.name for r in results],

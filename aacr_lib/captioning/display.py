@@ -27,10 +27,21 @@ from aacr_lib.captioning.task import OUTPUTS_FILE
 from aacr_lib.data.clotho import read_split
 from aacr_lib.display import format_table, show_clip
 from aacr_lib.evaluation.captioning import METRIC_TITLES
+from aacr_lib.experiments import ExperimentResult
 from aacr_lib.models.captioning import count_parameters
 from aacr_lib.runs import RunDir
 
 TITLES = METRIC_TITLES
+
+# What the chapters pass: an experiment's result (a run, or why there is none), a run, or None.
+System = ExperimentResult | RunDir | None
+
+
+def run_and_reason(system: System) -> tuple[RunDir | None, str | None]:
+    """The run of a system and, when it has none, why."""
+    if isinstance(system, ExperimentResult):
+        return system.run, system.reason
+    return system, None if system is not None else "no run"
 
 
 def history(run: RunDir) -> list[dict[str, Any]]:
@@ -68,7 +79,7 @@ def unavailable_notes(runs: Mapping[str, Mapping[str, Any]]) -> list[str]:
 
 def compare_with_report(
     table: int | ReportTable,
-    run: RunDir | None,
+    system: System,
     profile: str,
     reason: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -78,6 +89,8 @@ def compare_with_report(
     per epoch); "final" is the evaluation split decoded with the best checkpoint. Returns the
     table and the notes (profile, splits, reasons for every n/a).
     """
+    run, why = run_and_reason(system)
+    reason = reason or why
     table = report_table(table) if isinstance(table, int) else table
     columns: dict[str, list[float | None]] = {}
     for epoch in table.epochs:
@@ -117,16 +130,18 @@ def compare_with_report(
 
 
 def final_metrics_table(
-    runs: Mapping[str, RunDir | None], reasons: Mapping[str, str] | None = None
+    runs: Mapping[str, System], reasons: Mapping[str, str] | None = None
 ) -> tuple[pd.DataFrame, list[str]]:
-    """One column per system with its final (evaluation split) metrics."""
+    """One column per system with its final (evaluation split) metrics; n/a and the reason
+    for a system without a run."""
     columns: dict[str, list[float | None]] = {}
     notes: list[str] = []
     scored: dict[str, Mapping[str, Any]] = {}
-    for label, run in runs.items():
+    for label, system in runs.items():
+        run, why = run_and_reason(system)
         if run is None:
             columns[label] = [None] * len(METRICS)
-            notes.append(f"{label} n/a: {(reasons or {}).get(label, 'no run')}")
+            notes.append(f"{label} n/a: {(reasons or {}).get(label, why)}")
             continue
         scored[label] = run.metrics()
         columns[label] = _metric_rows(scored[label])
@@ -140,11 +155,17 @@ def show_table(frame: pd.DataFrame, notes: Sequence[str] = (), digits: int = 3) 
         display(Markdown("\n".join(f"- {note}" for note in notes)))
 
 
-def plot_learning_curves(runs: Mapping[str, RunDir], metric: str = "cider_d"):
-    """Training and validation loss per epoch, and the validation `metric`, one line per run."""
+def plot_learning_curves(runs: Mapping[str, System], metric: str = "cider_d"):
+    """Training and validation loss per epoch, and the validation `metric`, one line per run;
+    a system without a run (or history) is named in the figure as n/a."""
     fig, (loss_ax, metric_ax) = plt.subplots(1, 2, figsize=(11, 3.6))
-    for label, run in runs.items():
-        records = history(run)
+    missing = []
+    for label, system in runs.items():
+        run, _ = run_and_reason(system)
+        records = history(run) if run is not None else []
+        if not records:
+            missing.append(label)
+            continue
         epochs = [r["epoch"] for r in records]
         line = loss_ax.plot(epochs, [r["val_loss"] for r in records], marker="o", label=label)
         loss_ax.plot(
@@ -157,8 +178,11 @@ def plot_learning_curves(runs: Mapping[str, RunDir], metric: str = "cider_d"):
     loss_ax.set_ylabel("loss (solid: validation, dashed: training)")
     metric_ax.set_xlabel("epoch")
     metric_ax.set_ylabel(f"validation {TITLES.get(metric, metric)}")
-    loss_ax.legend(fontsize=8)
-    metric_ax.legend(fontsize=8)
+    for ax in (loss_ax, metric_ax):
+        if ax.lines:
+            ax.legend(fontsize=8)
+    if missing:
+        fig.suptitle(f"n/a (no run): {', '.join(missing)}", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -169,11 +193,15 @@ def generated_captions(run: RunDir) -> dict[str, str]:
 
 
 def show_examples(
-    runs: Mapping[str, RunDir], data_dir: Any, count: int = 3, split: str = "evaluation"
+    runs: Mapping[str, System], data_dir: Any, count: int = 3, split: str = "evaluation"
 ) -> None:
-    """Spectrogram, audio player, generated captions (one per run) and the references."""
+    """Spectrogram, audio player, generated captions (one per run; n/a without a run) and the
+    references."""
     items = read_split(data_dir, split, metadata=False)
-    outputs = {label: generated_captions(run) for label, run in runs.items()}
+    outputs = {}
+    for label, system in runs.items():
+        run, _ = run_and_reason(system)
+        outputs[label] = generated_captions(run) if run is not None else {}
     for item in items[:count]:
         generated = [
             f"{label}: {captions.get(item.file_name, 'n/a')}" for label, captions in outputs.items()
@@ -181,10 +209,14 @@ def show_examples(
         show_clip(item.audio_path, item.captions, title=item.file_name, generated=generated)
 
 
-def versus_trivial(run: RunDir, trivial: RunDir, metric: str = "cider_d") -> str:
-    """One sentence: the trained system's score against the trivial system's."""
-    ours, baseline = run.metrics().get(metric), trivial.metrics().get(metric)
-    caption = trivial.metrics().get("caption", "")
+def versus_trivial(system: System, trivial: System, metric: str = "cider_d") -> str:
+    """One sentence: the trained system's score against the trivial system's (n/a and the
+    reason when the trained system has no run)."""
+    run, why = run_and_reason(system)
+    trivial_run, _ = run_and_reason(trivial)
+    ours = run.metrics().get(metric) if run is not None else None
+    trivial_metrics = trivial_run.metrics() if trivial_run is not None else {}
+    baseline, caption = trivial_metrics.get(metric), trivial_metrics.get("caption", "")
 
     def fmt(value):
         return "n/a" if value is None else f"{value:.3f}"
@@ -192,12 +224,15 @@ def versus_trivial(run: RunDir, trivial: RunDir, metric: str = "cider_d") -> str
     return (
         f"{TITLES.get(metric, metric)} on the evaluation split: trained baseline {fmt(ours)}, "
         f'trivial system {fmt(baseline)} (every clip captioned "{caption}", the most frequent '
-        "training caption)"
+        "training caption)" + ("" if run is not None else f". Trained baseline n/a: {why}")
     )
 
 
-def experiments_table(profile: str, names: Sequence[str] | None = None) -> pd.DataFrame:
-    """The experiments: what changes, the report table, parameters at paper and `profile` size.
+def experiments_table(
+    profile: str, names: Sequence[str] | None = None, overrides: Sequence[str] = ()
+) -> pd.DataFrame:
+    """The experiments: what changes, the report table, parameters at paper and `profile` size
+    (with the chapter's `overrides`).
 
     Parameter counts use the bart-base vocabulary at paper size and the profile's BPE target
     size otherwise (the trained tokenizer may end a little smaller).
@@ -206,7 +241,7 @@ def experiments_table(profile: str, names: Sequence[str] | None = None) -> pd.Da
     for name in names or list(EXPERIMENTS):
         experiment = EXPERIMENTS[name]
         paper = resolve_config(name, "paper")
-        ours = resolve_config(name, profile)
+        ours = resolve_config(name, profile, overrides)
         vocab = ours.tokenizer.vocab_size if ours.tokenizer.kind == "bpe" else 50265
         rows.append(
             {

@@ -3,7 +3,8 @@
 Transcribed from the report (section 5.1 and 6.1). The report labels METEOR "METEOR_1" and
 SPIDEr "SPICE_r"; here every metric uses the evaluation module's keys. Its per-epoch tables were
 produced by the team's runs on Clotho v2.1 with VGGish features, one epoch per invocation
-(optimiser and learning-rate schedule restarted each epoch, see the reference notes).
+(optimiser and learning-rate schedule restarted each epoch; the team's code,
+github.com/PatrickKollman/Deep-Learning-Final-Project, which the report links in section 6).
 """
 
 from __future__ import annotations

@@ -255,9 +255,14 @@ def evaluate_organisers_checkpoint(
     data_dir: str | os.PathLike,
     runs_root: str | os.PathLike | None = None,
     device: str = "cpu",
+    overrides: Sequence[str] = (),
 ) -> RunDir:
-    """Decode and score the organisers' checkpoint on Clotho's evaluation split (a run dir)."""
-    config = resolve_config("baseline", "clotho")
+    """Decode and score the organisers' checkpoint on Clotho's evaluation split (a run dir).
+
+    `overrides` (KEY=VALUE on the clotho baseline) change what is decoded and scored and, for
+    a checkpoint of another size (the test suite's rehearsal), the model it is loaded into.
+    """
+    config = resolve_config("baseline", "clotho", overrides)
     run_config = {"system": "organisers' checkpoint", "source": ORGANISERS_URL, **to_dict(config)}
     data = config.data
     existing = RunDir(run_path(TASK, ORGANISERS_EXPERIMENT, run_config, runs_root))
@@ -265,7 +270,7 @@ def evaluate_organisers_checkpoint(
         return existing
     # Missing assets fail here, before a run directory is made for them.
     tokenizer = load_bart_base_tokenizer()
-    model = load_organisers_checkpoint()
+    model = load_organisers_checkpoint(model_config=config.model, vocab_size=len(tokenizer))
 
     def body(run: RunDir) -> dict[str, Any]:
         evaluation = load_split(Path(data_dir), data, data.evaluation_split)

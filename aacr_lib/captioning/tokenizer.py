@@ -1,13 +1,16 @@
 """Caption tokenizers: `facebook/bart-base` (the baseline's), or a BPE trained on the captions.
 
-Both follow BART's conventions: byte-level BPE, `<s>`=0, `<pad>`=1, `</s>`=2, `<unk>`=3, every
-caption encoded as `<s> … </s>` and padded with `<pad>` to `max_length` (64 in the baseline).
-The BPE (offline; bart-base cannot be downloaded here) is trained with `tokenizers` on the
+Both follow BART's conventions: byte-level BPE, `<s>`=0, `<pad>`=1, `</s>`=2, `<unk>`=3 (and
+`<mask>` the last id), every caption encoded as `<s> … </s>` and padded with `<pad>` to
+`max_length` (64 in the baseline). bart-base's tokenizer is built by `transformers`' Bart
+tokenizer from its two files, `vocab.json` and `merges.txt`, which `aacr setup
+bart_base_tokenizer` downloads into the asset cache (`$AACR_CACHE/bart_base_tokenizer/`); it is
+never fetched through the Hugging Face hub. The BPE (offline) is trained with `tokenizers` on the
 normalised training captions. Whichever is used, the tokenizer is saved in the run directory,
 so a trained run decodes without any download.
 
-The choice is explicit: `kind="bart-base"` fails with `PretrainedUnavailable` when bart-base is
-neither cached nor downloadable, naming the fix; it never falls back to the BPE silently.
+The choice is explicit: `kind="bart-base"` fails with `PretrainedUnavailable` when the files are
+missing, naming `aacr setup bart_base_tokenizer`; it never falls back to the BPE silently.
 """
 
 from __future__ import annotations
@@ -18,13 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from aacr_lib.errors import PretrainedUnavailable
+from aacr_lib import assets
+from aacr_lib.errors import DataError, PretrainedUnavailable
 from aacr_lib.models.captioning.model import SpecialTokens
-from aacr_lib.models.captioning.pretrained import from_hub
 
 SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 BART_BASE = "facebook/bart-base"
 TOKENIZER_DIR = "tokenizer"
+BART_BASE_ASSET = "bart_base_tokenizer"
+# bart-base's `max_position_embeddings`: the longest input its tokenizer is meant for.
+BART_BASE_MAX_LENGTH = 1024
 
 
 @dataclass
@@ -71,16 +77,35 @@ def train_bpe(captions: Iterable[str], vocab_size: int = 5000, min_frequency: in
     )
 
 
-def load_bart_base_tokenizer():
-    """The `facebook/bart-base` tokenizer from the local cache or the hub; else a clear error."""
-    from transformers import AutoTokenizer
+def load_bart_base_tokenizer(root: str | os.PathLike | None = None):
+    """The `facebook/bart-base` tokenizer from its files in the asset cache (never the hub).
 
-    fix = (
-        'online: python -c "from transformers import AutoTokenizer; AutoTokenizer.from_pretrained('
-        f"'{BART_BASE}')\" (caches it for offline use); or train a BPE on the training captions "
-        "with the override tokenizer.kind=bpe (not the paper's tokenizer: say so when comparing)"
+    `PretrainedUnavailable` names `aacr setup bart_base_tokenizer` when they are missing;
+    `DataError` names files whose special tokens are not BART's (`<s>`=0 … `<unk>`=3).
+    """
+    from transformers import BartTokenizerFast
+
+    try:
+        directory = assets.require(BART_BASE_ASSET, root)
+    except PretrainedUnavailable as exc:
+        raise PretrainedUnavailable(
+            exc.asset,
+            exc.looked_at,
+            f"online: {exc.fix}; or train a BPE on the training captions with the override "
+            "tokenizer.kind=bpe (not the paper's tokenizer: say so when comparing)",
+        ) from None
+    # A local folder with vocab.json and merges.txt: `from_pretrained` reads those files (the
+    # one way that works across transformers 4 and 5) and, with local_files_only, no network.
+    tokenizer = BartTokenizerFast.from_pretrained(
+        str(directory), local_files_only=True, model_max_length=BART_BASE_MAX_LENGTH
     )
-    return from_hub(AutoTokenizer.from_pretrained, BART_BASE, f"{BART_BASE} tokenizer", fix)
+    ids = [tokenizer.convert_tokens_to_ids(token) for token in SPECIAL_TOKENS[:4]]
+    if ids != [0, 1, 2, 3]:
+        raise DataError(
+            f"{directory / 'vocab.json'}: ids of {', '.join(SPECIAL_TOKENS[:4])} are {ids}, not "
+            f"bart-base's [0, 1, 2, 3]; delete {directory} and rerun `aacr setup {BART_BASE_ASSET}`"
+        )
+    return tokenizer
 
 
 def build_tokenizer(config: TokenizerConfig, training_captions: Iterable[str] | None = None):

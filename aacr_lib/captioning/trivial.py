@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,11 @@ def evaluate_trivial(
     profile: str = "demo",
     data_dir: str | os.PathLike | None = None,
     runs_root: str | os.PathLike | None = None,
+    overrides: Sequence[str] = (),
 ) -> RunDir:
-    """Score the most-frequent-caption system on the profile's evaluation split (a run dir)."""
-    base = resolve_config("baseline", profile)
+    """Score the most-frequent-caption system on the profile's evaluation split (a run dir);
+    `overrides` (KEY=VALUE) reach the baseline config it takes its data and metrics from."""
+    base = resolve_config("baseline", profile, overrides)
     data = base.data
     config: dict[str, Any] = {
         "system": "most frequent training caption",

@@ -118,3 +118,24 @@ def dataset_statistics(root: str | os.PathLike) -> dict[str, pd.DataFrame | None
         "words": word_frequencies(captions),
         "events": event_table(root),
     }
+
+
+# Clips per split as the report states them (its section 4, "Dataset") and as Clotho v2.1 is
+# published (Zenodo 4783391; the evaluation split has 1,045 clips, not the report's 2,088).
+REPORT_CLIPS = {"development": 3840, "validation": 1046, "evaluation": 2088}
+CLOTHO_V21_CLIPS = {"development": 3839, "validation": 1045, "evaluation": 1045}
+
+
+def split_sizes(summary: pd.DataFrame, dataset_name: str) -> pd.DataFrame:
+    """Clips per split: the report's numbers (quoted), Clotho v2.1's published sizes, and the
+    ones counted in this data (`split_summary`)."""
+    counted = summary["clips"].to_dict() if "clips" in summary else {}
+    frame = pd.DataFrame(
+        {
+            "report (quoted, section 4)": REPORT_CLIPS,
+            "Clotho v2.1 (published)": CLOTHO_V21_CLIPS,
+            f"{dataset_name} here (counted)": {s: counted.get(s) for s in SPLITS},
+        }
+    )
+    frame.index.name = "split"
+    return frame

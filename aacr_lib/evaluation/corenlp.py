@@ -23,9 +23,8 @@ from aacr_lib.errors import AacrError
 ASSET_NAME = "stanford_corenlp"
 CORENLP_ZIP = "stanford-corenlp-full-2015-12-09.zip"
 CORENLP_ZIP_URL = assets.CORENLP_URL
-# SHA-1 of the release zip as published in DeepDive's CoreNLP installer
-# (HazyResearch/deepdive, util/install-corenlp: CORENLP_SHA1SUM).
-CORENLP_ZIP_SHA1 = "55c9d653eb30ace7d5a60eb3138e424f9442e539"
+# SHA-1 of the release zip (its source is named in `aacr_lib.assets`).
+CORENLP_ZIP_SHA1 = assets.CORENLP_ZIP_SHA1
 CORENLP_JARS = ("stanford-corenlp-3.6.0.jar", "stanford-corenlp-3.6.0-models.jar")
 # A class and a model that SPICE's parser loads: a jar without them is not the right one.
 _EXPECTED_ENTRIES = {

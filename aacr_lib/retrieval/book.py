@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from aacr_lib.config import deep_merge, parse_overrides
 from aacr_lib.data import soundbank
 from aacr_lib.errors import PretrainedUnavailable
 from aacr_lib.experiments import ExperimentResult
@@ -29,7 +30,7 @@ from aacr_lib.retrieval.experiments import (
 )
 from aacr_lib.retrieval.index import SearchIndex, build_index, find_audio_files
 from aacr_lib.retrieval.run import missing_requirements, train_config
-from aacr_lib.retrieval.task import build_retrieval_model
+from aacr_lib.retrieval.task import TASK, build_retrieval_model
 
 
 def run_experiment(
@@ -37,8 +38,13 @@ def run_experiment(
 ) -> ExperimentResult:
     """Train (or reopen) one experiment for a notebook; never raises for a missing asset."""
     experiment = get_experiment(name)
-    config = resolve_config(name, context.run_profile, overrides)
-    missing = missing_requirements(config)
+    layers = parse_overrides(context.overrides_for(TASK, overrides))
+    config = resolve_config(name, context.run_profile, layers)
+    if config.method == "caption_based" and context.overrides_for("captioning"):
+        # the captioner is trained with the chapter's captioning sizes too (chapter 05's run)
+        captioner = {"caption_based": {"captioning_overrides": context.overrides_for("captioning")}}
+        config = resolve_config(name, context.run_profile, deep_merge(captioner, layers))
+    missing = missing_requirements(config, context.device)
     if missing:
         return ExperimentResult(name, experiment.title, None, str(missing[0]))
     started = time.perf_counter()

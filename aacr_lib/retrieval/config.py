@@ -8,8 +8,10 @@ ranking loss with margin 1.0, Adam 1e-3, batch 32, ReduceLROnPlateau(0.1, 5, 0.0
 the shared `TrainingConfig` (so mixed precision, clipping and the other schedules are reachable
 by `KEY=VALUE` too).
 Where the report's code differs (BN after the activation, dropout 0.5, batch 64, margin 2.0, no
-L2 normalisation) the difference is a config value, e.g.
-`model.audio.block_order=conv_act_bn model.audio.dropout=0.5 loss.margin=2.0`.
+L2 normalisation, fp16 AMP) the difference is a config value, e.g.
+`model.audio.block_order=conv_act_bn model.audio.dropout=0.5 loss.margin=2.0
+model.normalize=false training.batch_size=64 training.mixed_precision=fp16`; the experiment
+`report_baseline` sets them all (`aacr_lib.retrieval.experiments.report_fork`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class AudioConfig:
     """The CRNN audio encoder (its input features are `data.features`)."""
 
     rnn: Literal["gru", "lstm"] = "gru"
+    # Each conv block: "bn_conv_act" BatchNorm -> Conv -> LeakyReLU (the baseline's code);
+    # "conv_act_bn" Conv -> LeakyReLU -> BatchNorm (the report's fork).
     block_order: Literal["bn_conv_act", "conv_act_bn"] = "bn_conv_act"
     channels: tuple[int, ...] = (32, 128, 128, 128, 128)
     dropout: float = 0.3
@@ -41,12 +45,11 @@ class TextConfig:
     """The frozen text encoder."""
 
     encoder: Literal["word2vec", "sentence_transformer"] = "word2vec"
-    # google_news: the baseline's vectors (needs gensim's download); trained: a Word2Vec
-    # trained on the training captions and saved with the run (offline).
+    # google_news: the baseline's vectors (`aacr setup word2vec_google_news`, never fetched in
+    # training); trained: a Word2Vec trained on the training captions, saved with the run.
     word2vec_source: Literal["google_news", "trained"] = "google_news"
     word2vec_epochs: int = 30
     sentence_model: str = "all-MiniLM-L6-v2"
-    allow_download: bool = True
 
 
 @dataclass
@@ -98,10 +101,18 @@ def baseline_training() -> TrainingConfig:
 @dataclass
 class CaptionBasedConfig:
     """Caption-based retrieval (the report's section 3.2): caption every clip with a trained
-    captioning run, then rank clips by the cosine between query and generated captions."""
+    captioning run, then rank clips by the cosine between query and generated captions.
 
-    captioning_experiment: str = "baseline"
+    The captioner is the report's own model, the captioning experiment `final` (Table 9), as
+    its section 3.2 plans ("our model from the previous audio captioning task");
+    `caption_based.captioning_experiment=baseline` captions with the DCASE baseline instead.
+    """
+
+    captioning_experiment: str = "final"
     captioning_run: str | None = None
+    # KEY=VALUE overrides of the captioner's config when it is trained here (the book passes
+    # its chapter's captioning overrides, so chapter 07 reuses chapter 05's run).
+    captioning_overrides: tuple[str, ...] = ()
     sentence_model: str = "all-MiniLM-L6-v2"
 
 

@@ -19,9 +19,11 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from aacr_lib.audio import load_audio
+from aacr_lib.config import to_dict
 from aacr_lib.display import SPECTROGRAM_SR, audio_player
 from aacr_lib.experiments import ExperimentResult
 from aacr_lib.retrieval.caption_based import GENERATED_FILE
+from aacr_lib.retrieval.experiments import resolve_config
 from aacr_lib.retrieval.ranking import REFERENCES_FILE, SUBMISSION_FILE
 from aacr_lib.retrieval.report_tables import METRIC_TITLES, METRICS, TABLE_3, report_scores
 
@@ -77,6 +79,49 @@ def chance_sentence(result: ExperimentResult) -> str:
         f"{result.title} reaches R@10 = {metrics['r10']:.3f}, {ratio:.1f} times chance, over "
         f"{metrics['n_queries']} queries."
     )
+
+
+def _flat_settings(config: Any) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+
+    def walk(node: Mapping[str, Any], prefix: str) -> None:
+        for key, value in node.items():
+            if isinstance(value, Mapping):
+                walk(value, f"{prefix}{key}.")
+            else:
+                flat[f"{prefix}{key}"] = value
+
+    walk(to_dict(config), "")
+    return flat
+
+
+def differences_frame(
+    names: Sequence[str],
+    base: str = "baseline",
+    profiles: Sequence[str] = ("clotho", "demo"),
+) -> pd.DataFrame:
+    """Every config key in which an experiment's resolved config differs from `base`'s, per
+    profile ("baseline value → experiment value"; empty where they agree at that profile):
+    what e.g. `report_baseline` really changes, read from the configs the runs train with."""
+    rows = []
+    for name in names:
+        changes: dict[str, dict[str, str]] = {}
+        for profile in profiles:
+            before = _flat_settings(resolve_config(base, profile))
+            after = _flat_settings(resolve_config(name, profile))
+            for key, value in after.items():
+                if value != before.get(key):
+                    changes.setdefault(key, {})[profile] = f"{before.get(key)} → {value}"
+        for key, per_profile in changes.items():
+            rows.append(
+                {
+                    "experiment": name,
+                    "setting": key,
+                    **{profile: per_profile.get(profile, "") for profile in profiles},
+                }
+            )
+    columns = ["experiment", "setting", *profiles]
+    return pd.DataFrame(rows, columns=columns).set_index(["experiment", "setting"])
 
 
 HISTORY_COLUMNS = [

@@ -28,7 +28,7 @@ from accelerate.utils import set_seed
 
 from aacr_lib import assets
 from aacr_lib.data.clotho import ClothoItem
-from aacr_lib.errors import PretrainedUnavailable
+from aacr_lib.errors import AacrError, PretrainedUnavailable
 from aacr_lib.experiments import train_experiment
 from aacr_lib.features.splits import feature_dim, load_splits
 from aacr_lib.features.vggish import weights_path as vggish_weights_path
@@ -45,22 +45,27 @@ from aacr_lib.retrieval.task import TASK, RetrievalTask, TextTable, build_retrie
 from aacr_lib.retrieval.text_encoders import (
     SentenceTransformerEncoder,
     Word2VecMeanEncoder,
-    google_news_path,
     load_text_encoder,
 )
 from aacr_lib.runs import RunDir
 from aacr_lib.training import fit
+from aacr_lib.training.loop import unsupported_precision
 from aacr_lib.training.summary import training_summary
 
 
 # ----------------------------------------------------------------------------- requirements
-def missing_requirements(config: RetrievalConfig) -> list[PretrainedUnavailable]:
-    """Pretrained assets a config needs that are not on this machine (empty: it can run).
+def missing_requirements(config: RetrievalConfig, device: str = "cpu") -> list[AacrError]:
+    """What a config needs that this machine lacks, on `device` (empty: it can run): pretrained
+    assets (`PretrainedUnavailable`), and a CUDA GPU for fp16 mixed precision (`ConfigError`,
+    e.g. `report_baseline` at the clotho profile on a CPU).
 
-    GoogleNews vectors count as missing only when downloads are off; with
-    `model.text.allow_download` the download is tried when training starts.
+    Nothing is downloaded here or in training: GoogleNews vectors come from `aacr setup
+    word2vec_google_news` only.
     """
-    missing: list[PretrainedUnavailable] = []
+    missing: list[AacrError] = []
+    precision = unsupported_precision(config.training, device)
+    if config.method == "embedding" and precision is not None:
+        missing.append(precision)
     if config.method == "embedding" and config.data.features == "vggish":
         try:
             vggish_weights_path()
@@ -75,7 +80,7 @@ def missing_requirements(config: RetrievalConfig) -> list[PretrainedUnavailable]
             assets.require("all_minilm_l6_v2")
         except PretrainedUnavailable as exc:
             missing.append(exc)
-    if _uses_google_news(config) and not text.allow_download:
+    if _uses_google_news(config):
         try:
             assets.require("word2vec_google_news")
         except PretrainedUnavailable as exc:
@@ -92,14 +97,11 @@ def _uses_google_news(config: RetrievalConfig) -> bool:
     )
 
 
-def check_requirements(config: RetrievalConfig) -> None:
-    """Raise the first missing requirement, before any run directory is created; GoogleNews
-    vectors are downloaded here when they are missing and downloads are allowed."""
-    missing = missing_requirements(config)
+def check_requirements(config: RetrievalConfig, device: str = "cpu") -> None:
+    """Raise the first missing requirement, before any run directory is created."""
+    missing = missing_requirements(config, device)
     if missing:
         raise missing[0]
-    if _uses_google_news(config):
-        google_news_path(allow_download=config.model.text.allow_download)
 
 
 def build_text_encoder(
@@ -110,7 +112,7 @@ def build_text_encoder(
     if text.encoder == "sentence_transformer":
         return SentenceTransformerEncoder(text.sentence_model, device=torch_device(device))
     if text.word2vec_source == "google_news":
-        return Word2VecMeanEncoder.google_news(allow_download=text.allow_download)
+        return Word2VecMeanEncoder.google_news()
     captions = [caption for item in train_items for caption in item.captions]
     return Word2VecMeanEncoder.train(
         captions, epochs=text.word2vec_epochs, seed=config.training.seed
@@ -159,7 +161,7 @@ def train_config(
         data_dir,
         runs_root,
         device,
-        before_start=lambda: check_requirements(config),
+        before_start=lambda: check_requirements(config, device),
     )
 
 

@@ -171,10 +171,15 @@ class RetrievalTask(Task):
         audio, text = model(batch["inputs"], batch["text_vectors"], batch["lengths"])
         pair_clip = batch["pair_clip"]
         groups = [batch["file_names"][i] for i in pair_clip.tolist()]
-        if model.training:
-            return self.criterion(audio[pair_clip], text, groups)
-        self._record(batch, audio, text)
-        return self.criterion(audio[pair_clip], text, groups, _batch_generator(groups))
+        # Under mixed precision the encoders run in fp16/bf16, the scores and the loss in fp32
+        # (as the report's AMP code does): unnormalised dot products and margins lose too much
+        # in half precision.
+        audio, text = audio.float(), text.float()
+        with torch.autocast(audio.device.type, enabled=False):
+            if model.training:
+                return self.criterion(audio[pair_clip], text, groups)
+            self._record(batch, audio, text)
+            return self.criterion(audio[pair_clip], text, groups, _batch_generator(groups))
 
     def _record(self, batch, audio: torch.Tensor, text: torch.Tensor) -> None:
         record = self.record

@@ -2,7 +2,9 @@
 
 - `Word2VecMeanEncoder`: the mean of the Word2Vec vectors of a caption's words after the
   baseline's tokenisation (`aacr_lib.retrieval.tokenize`). Sources: `google_news` (the
-  baseline's GoogleNews-300, from gensim's downloader cache; `PretrainedUnavailable` offline) or
+  baseline's GoogleNews-300: gensim-data's `word2vec-google-news-300.gz`, the GoogleNews
+  binary word2vec format gzipped, which `aacr setup word2vec_google_news` downloads into the
+  asset cache; nothing downloads it during training: missing, it is `PretrainedUnavailable`) or
   `trained` (a gensim Word2Vec trained on the training captions, saved with the run: the offline
   stand-in). Unknown words share one `<UNK>` vector drawn, with a fixed seed, from a normal
   distribution with the vocabulary's mean and standard deviation, as the baseline does.
@@ -38,6 +40,7 @@ from aacr_lib.errors import ConfigError, DataError, PretrainedUnavailable
 from aacr_lib.retrieval.tokenize import UNK_TOKEN, clean_caption, map_to_vocabulary
 
 GOOGLE_NEWS = "word2vec-google-news-300"
+GOOGLE_NEWS_ASSET = "word2vec_google_news"
 MINILM_NAMES = ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")
 ENCODER_FILE = "text_encoder.json"
 WORD2VEC_FILE = "word2vec.npy"
@@ -58,24 +61,20 @@ class TextEncoder(Protocol):
     def save(self, directory: str | os.PathLike) -> None: ...
 
 
-def google_news_path(allow_download: bool = True) -> Path:
-    """The cached GoogleNews-300 file (downloaded through gensim first when allowed);
-    `PretrainedUnavailable` naming the fix when it is missing and cannot be downloaded."""
-    asset = assets.get("word2vec_google_news")
-    path = asset.path()
-    if path is None and allow_download:
-        try:
-            import gensim.downloader
-
-            gensim.downloader.load(GOOGLE_NEWS, return_path=True)
-        except Exception as exc:  # offline: gensim raises ValueError/URLError/OSError
-            raise PretrainedUnavailable(
-                asset.title, "gensim's data directory", asset.fix, f"download failed: {exc}"
-            ) from exc
-        path = asset.path()
-    if path is None:
-        raise PretrainedUnavailable(asset.title, "gensim's data directory", asset.fix)
-    return path
+def google_news_path(root: str | os.PathLike | None = None) -> Path:
+    """The GoogleNews-300 file in the asset cache; `PretrainedUnavailable` naming
+    `aacr setup word2vec_google_news` when it is missing. It is never downloaded here."""
+    asset = assets.get(GOOGLE_NEWS_ASSET)
+    directory = asset.path(root)
+    if directory is None:
+        raise PretrainedUnavailable(
+            asset.title,
+            str(asset.directory(root)),
+            f"online: {asset.fix} (1.7 GB; a copy that gensim's downloader already fetched, "
+            f"gensim-data/{GOOGLE_NEWS}/{assets.GOOGLE_NEWS_FILE}, can be copied there "
+            "instead); or use model.text.word2vec_source=trained (not the paper's vectors)",
+        )
+    return directory / assets.GOOGLE_NEWS_FILE
 
 
 def _stable_hash(text: str) -> int:
@@ -102,12 +101,22 @@ class Word2VecMeanEncoder:
 
     # ----- construction
     @classmethod
-    def google_news(cls, allow_download: bool = True) -> Word2VecMeanEncoder:
-        """GoogleNews-300 from gensim's cache; downloads it when allowed and online."""
+    def google_news(cls, root: str | os.PathLike | None = None) -> Word2VecMeanEncoder:
+        """GoogleNews-300 from the asset cache (`google_news_path`: never downloaded here).
+
+        The file is gensim-data's: GoogleNews binary word2vec format (a `N dim` header line,
+        then each word, a space and `dim` little-endian float32), gzipped.
+        """
         from gensim.models import KeyedVectors
 
-        path = google_news_path(allow_download)
-        vectors = KeyedVectors.load_word2vec_format(str(path), binary=True)
+        path = google_news_path(root)
+        try:
+            vectors = KeyedVectors.load_word2vec_format(str(path), binary=True)
+        except (OSError, EOFError, ValueError, UnicodeDecodeError) as exc:
+            raise DataError(
+                f"{path}: not a readable GoogleNews word2vec file ({_first_line(exc)}); delete it "
+                f"and rerun `aacr setup {GOOGLE_NEWS_ASSET}`"
+            ) from None
         return cls(vectors, "google_news", path=str(path))
 
     @classmethod
@@ -149,7 +158,7 @@ class Word2VecMeanEncoder:
         description = read_description(directory)
         source = description.get("source")
         if source == "google_news":
-            return cls.google_news(allow_download=False)
+            return cls.google_news()
         if source != "trained":
             raise DataError(
                 f"{directory / ENCODER_FILE}: unknown Word2Vec source {source!r} "

@@ -42,7 +42,8 @@ class TrainingConfig:
     plateau_threshold: float = 0.01
     plateau_threshold_mode: Literal["abs", "rel"] = "abs"
     max_grad_norm: float = 1.0
-    # "bf16"/"fp16": autocast (and a loss scaler for fp16) through accelerate; meant for GPUs.
+    # "bf16"/"fp16": autocast (and a loss scaler for fp16) through accelerate. fp16 needs a CUDA
+    # GPU (`make_accelerator` refuses it on the CPU); bf16 also runs on the CPU.
     # ("fp32" rather than accelerate's "no", which YAML would read as False.)
     mixed_precision: Literal["fp32", "bf16", "fp16"] = "fp32"
     seed: int = 0

@@ -93,12 +93,53 @@ class TrainingResult:
 
 
 def make_accelerator(config: TrainingConfig, device: str = "cpu"):
-    """An `Accelerator` for `device` ("cpu", "cuda", "auto"); mixed precision as configured."""
+    """An `Accelerator` for `device` ("cpu", "cuda", "auto"); mixed precision as configured.
+
+    fp16 on the CPU is refused (`ConfigError`) rather than run: accelerate would accept it but
+    train without a loss scaler, which is not the fp16 AMP of a GPU run. bf16 is the CPU's
+    mixed precision.
+    """
     from accelerate import Accelerator  # here, not at the top: keeps `aacr --help` fast
 
-    cpu = device == "cpu" or (device == "auto" and not torch.cuda.is_available())
+    problem = unsupported_precision(config, device)
+    if problem is not None:
+        raise problem
     precision = "no" if config.mixed_precision == "fp32" else config.mixed_precision
-    return Accelerator(cpu=cpu, mixed_precision=precision)
+    _forget_other_precision(precision)
+    return Accelerator(cpu=runs_on_cpu(device), mixed_precision=precision)
+
+
+def runs_on_cpu(device: str) -> bool:
+    """Whether `device` ("cpu", "cuda", "auto") means the CPU on this machine."""
+    return device == "cpu" or (device == "auto" and not torch.cuda.is_available())
+
+
+def unsupported_precision(config: TrainingConfig, device: str) -> ConfigError | None:
+    """The error `make_accelerator` raises for this precision on `device` (None: it can run),
+    so that a caller can report it before anything starts."""
+    if config.mixed_precision == "fp16" and runs_on_cpu(device):
+        return ConfigError(
+            "training.mixed_precision=fp16 needs a CUDA GPU (autocast with a loss scaler), but "
+            "this run is on the CPU: train with --device cuda on a GPU machine, or set "
+            "training.mixed_precision=bf16 (CPU autocast) or training.mixed_precision=fp32"
+        )
+    return None
+
+
+def _forget_other_precision(precision: str) -> None:
+    """Let this process make an accelerator of another mixed precision than its last one.
+
+    accelerate keeps one `AcceleratorState` per process and refuses an `Accelerator` whose mixed
+    precision differs from it, but one process may train several runs in turn (a chapter's
+    experiments, a test session) whose precisions differ. Each run makes its accelerator before
+    it starts, so dropping the finished run's state is safe; the process state (`PartialState`:
+    device, process group) is kept, so a data-parallel launch is unaffected.
+    """
+    from accelerate.state import AcceleratorState
+
+    shared = AcceleratorState._shared_state
+    if shared and shared.get("_mixed_precision") != precision:
+        AcceleratorState._reset_state(reset_partial_state=False)
 
 
 def _make_optimizer(model: nn.Module, config: TrainingConfig) -> torch.optim.Optimizer:

@@ -52,3 +52,42 @@ def test_overview_tables():
     assert table.loc["layers7", "parameters (paper)"] == "156,059,136"
     assert set(profiles_table().columns) == {"paper", "demo"}
     assert report_last_epochs(["final"]).iloc[6, 0] == 0.321  # CIDEr-D at epoch 20
+
+
+def test_a_missing_asset_gives_na_rows_and_the_fix_everywhere(toy_dataset, toy_run, tmp_path):
+    """What chapters 03-05 show when a pretrained asset is missing: every helper takes the
+    result without a run, shows n/a with the reason, and nothing raises."""
+    import matplotlib.pyplot as plt
+
+    from aacr_lib.captioning.book import caption_table
+    from aacr_lib.captioning.display import plot_learning_curves, show_examples
+    from aacr_lib.experiments import ExperimentResult
+
+    reason = "VGGish weights not in cache/vggish; fix: aacr setup vggish"
+    missing = ExperimentResult("baseline", "DCASE 2022 baseline", None, reason)
+    trained = ExperimentResult("final", "Final architecture", toy_run)
+
+    frame, notes = compare_with_report(2, missing, "clotho")
+    assert frame["ours (clotho)"].isna().all()
+    assert any("aacr setup vggish" in note for note in notes)
+
+    frame, notes = final_metrics_table({"baseline": missing, "final": trained})
+    assert frame["baseline"].isna().all() and not frame["final"].isna().all()
+    assert notes[0] == f"baseline n/a: {reason}"
+
+    trivial = evaluate_trivial("smoke", toy_dataset, tmp_path)
+    sentence = versus_trivial(missing, trivial)
+    assert "trained baseline n/a" in sentence and "aacr setup vggish" in sentence
+
+    figure = plot_learning_curves({"baseline": missing, "final": trained})
+    assert "n/a (no run): baseline" in figure._suptitle.get_text()
+    assert figure.axes[0].get_legend_handles_labels()[1] == ["final"]
+    plt.close(figure)
+    figure = plot_learning_curves({"baseline": missing})  # no run at all: still a figure
+    plt.close(figure)
+
+    show_examples({"baseline": missing, "final": trained}, toy_dataset, count=1)
+    files = [item.audio_path for item in read_split(toy_dataset, "evaluation")[:2]]
+    table = caption_table(missing, files)
+    assert list(table["file"]) == [f.name for f in files]
+    assert all(caption == f"n/a: {reason}" for caption in table["caption"])

@@ -14,7 +14,8 @@ def test_info_json_reports_versions_device_java_and_every_asset(capsys):
     assert names == set(assets.ASSETS)
     for row in report["assets"]:
         assert row["available"] == (row["path"] is not None)
-        assert row["fix"]
+        assert row["fix"] and row["checksum"]
+        assert row["bytes"] is None or row["bytes"] > 0
 
 
 def test_info_text_names_the_fix_for_missing_assets(capsys):

@@ -51,6 +51,36 @@ def _fake_captioning_run(tmp_path, items, captions):
     return run
 
 
+def test_the_final_captioner_is_asked_for_by_default(monkeypatch, tmp_path):
+    from aacr_lib.retrieval import caption_based
+    from aacr_lib.retrieval.experiments import resolve_config
+
+    asked = []
+
+    def fake_train_captioning(experiment, profile, overrides, **kwargs):
+        asked.append((experiment, profile, *overrides))
+        return "the run"
+
+    monkeypatch.setattr(caption_based, "train_captioning", fake_train_captioning)
+    config = resolve_config("caption_based", "demo")
+    assert caption_based.captioning_run(config, "demo", tmp_path, None, "cpu", False) == "the run"
+    # the report's "our model" (Table 9), at the retrieval run's profile
+    assert asked == [("final", "demo")]
+    other = resolve_config(
+        "caption_based",
+        "demo",
+        ["caption_based.captioning_experiment=baseline"],
+    )
+    caption_based.captioning_run(other, "demo", tmp_path, None, "cpu", False)
+    assert asked[-1] == ("baseline", "demo")
+    # the chapter's captioning sizes reach the captioner (so chapter 07 reuses chapter 05's run)
+    sized = resolve_config(
+        "caption_based", "demo", {"caption_based": {"captioning_overrides": ["training.epochs=1"]}}
+    )
+    caption_based.captioning_run(sized, "demo", tmp_path, None, "cpu", False)
+    assert asked[-1] == ("final", "demo", "training.epochs=1")
+
+
 def test_generated_captions_are_reused_from_the_captioning_run(toy_dataset, tmp_path):
     items = read_split(toy_dataset, "evaluation")
     run = _fake_captioning_run(tmp_path, items, [f"caption {i}" for i in range(len(items))])

@@ -21,6 +21,8 @@ ISSUE_EXPERIMENTS = {
     "bce_exp_euclidean",
     "infonce",
     "caption_based",
+    "report_baseline",
+    "report_sentence_transformer",
 }
 
 
@@ -43,11 +45,104 @@ def test_registry_has_every_experiment_and_each_changes_only_what_it_names():
         False,
     )
     assert resolve_config("infonce", "demo").loss.name == "infonce"
-    assert resolve_config("caption_based", "demo").method == "caption_based"
+    caption_based = resolve_config("caption_based", "demo")
+    assert caption_based.method == "caption_based"
+    # the report's "our model" captions the clips, not the DCASE baseline
+    assert caption_based.caption_based.captioning_experiment == "final"
     # Demo: ClothoMix with the offline Word2Vec; the experiment overlay wins over the profile.
     demo = resolve_config("lstm", "demo", ["training.epochs=3"])
     assert demo.data.dataset == "clothomix" and demo.model.text.word2vec_source == "trained"
     assert demo.model.audio.rnn == "lstm" and demo.training.epochs == 3
+
+
+def _settings(config, prefix=""):
+    """A resolved config as {"section.key": value}."""
+    from aacr_lib.config import to_dict
+
+    flat = {}
+    for key, value in (to_dict(config) if prefix == "" else config).items():
+        if isinstance(value, dict):
+            flat.update(_settings(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _differences(name, profile):
+    base = _settings(resolve_config("baseline", profile))
+    return {
+        key: value
+        for key, value in _settings(resolve_config(name, profile)).items()
+        if value != base[key]
+    }
+
+
+REPORT_FORK = {
+    "model.audio.block_order": "conv_act_bn",
+    "model.audio.dropout": 0.5,
+    "model.normalize": False,
+    "loss.margin": 2.0,
+    "training.batch_size": 64,
+}
+
+
+def test_report_baseline_is_the_reports_fork_at_both_profiles():
+    # clotho: the fork's settings (task2_audio_retrieval/baseline.py), fp16 AMP as on its GPU
+    assert _differences("report_baseline", "clotho") == {
+        **REPORT_FORK,
+        "training.mixed_precision": "fp16",
+    }
+    assert _differences("report_baseline", "paper") == _differences("report_baseline", "clotho")
+    # demo: the same model and loss; the CPU-sized profile keeps its fp32
+    assert _differences("report_baseline", "demo") == REPORT_FORK
+    assert resolve_config("report_baseline", "smoke").training.mixed_precision == "fp32"
+    # the plateau schedule stays the baseline's (0.1, 5, 0.01 abs), as in the fork
+    fork = resolve_config("report_baseline", "clotho").training
+    assert (fork.schedule, fork.plateau_factor, fork.plateau_patience) == ("plateau", 0.1, 5)
+
+
+def test_report_sentence_transformer_is_the_reports_run_at_both_profiles():
+    text_and_schedule = {
+        "model.audio.out_dim": 384,
+        "model.text.encoder": "sentence_transformer",
+        "training.plateau_factor": 0.5,
+    }
+    assert _differences("report_sentence_transformer", "clotho") == {
+        **REPORT_FORK,
+        **text_and_schedule,
+        "training.mixed_precision": "fp16",
+        "training.epochs": 80,
+        "training.plateau_patience": 3,
+    }
+    # demo: 80/50 of its 6 epochs; its patience of 2 is already below the report's 3
+    assert _differences("report_sentence_transformer", "demo") == {
+        **REPORT_FORK,
+        **text_and_schedule,
+        "training.epochs": 9,
+    }
+    assert resolve_config("report_sentence_transformer", "smoke").training.epochs == 1
+
+
+def test_report_fork_settings_are_key_value_overrides():
+    config = resolve_config(
+        "report_baseline",
+        "clotho",
+        [
+            "model.audio.block_order=bn_conv_act",
+            "model.normalize=true",
+            "loss.margin=1.5",
+            "training.mixed_precision=bf16",
+            "training.plateau_factor=0.5",
+            "training.plateau_patience=3",
+        ],
+    )
+    assert config.model.audio.block_order == "bn_conv_act" and config.model.normalize is True
+    assert config.loss.margin == 1.5 and config.training.mixed_precision == "bf16"
+    assert (config.training.plateau_factor, config.training.plateau_patience) == (0.5, 3)
+    with pytest.raises(ConfigError, match="block_order"):
+        resolve_config("baseline", "demo", ["model.audio.block_order=act_bn_conv"])
+    with pytest.raises(ConfigError, match="mixed_precision"):
+        resolve_config("baseline", "demo", ["training.mixed_precision=fp8"])
 
 
 def test_unknown_names_and_keys_are_clear_errors():
@@ -59,10 +154,9 @@ def test_unknown_names_and_keys_are_clear_errors():
         resolve_config("baseline", "demo", ["model.audio.layers=3"])
 
 
-def test_offline_paper_profile_names_the_fix(monkeypatch, tmp_path):
-    monkeypatch.setenv("GENSIM_DATA_DIR", str(tmp_path / "gensim"))
-    config = resolve_config("baseline", "paper", ["model.text.allow_download=false"])
-    with pytest.raises(PretrainedUnavailable, match="gensim.downloader"):
+def test_offline_paper_profile_names_the_fix():
+    config = resolve_config("baseline", "paper")
+    with pytest.raises(PretrainedUnavailable, match="aacr setup word2vec_google_news"):
         check_requirements(config)
     # VGGish weights are looked for in the (empty, per-test) cache.
     reasons = missing_requirements(resolve_config("vggish_features", "demo"))
@@ -79,6 +173,13 @@ def test_report_tables_cover_the_report_rows():
         "map10": 0.09,
     }
     assert report_scores("infonce") is None
+    # the report's own runs compare with the rows they reproduce
+    assert report_scores("report_baseline") == report_scores("baseline")
+    assert report_scores("report_sentence_transformer") == report_scores("sentence_transformer")
+    for name in ("report_baseline", "report_sentence_transformer"):
+        experiment = EXPERIMENTS[name]
+        row = next(row for row in TABLE_10 if row.experiment == name)
+        assert (experiment.report_table, experiment.report_row) == (10, row.label)
     assert {row.experiment for row in TABLE_10} <= ISSUE_EXPERIMENTS
 
 
@@ -104,17 +205,10 @@ def test_train_command_lists_and_prints_configs(capsys):
     assert "R@10" in text and "chance R@10" in text
 
 
-def test_paper_profile_offline_fails_before_creating_a_run(monkeypatch, tmp_path, toy_dataset):
-    import gensim.downloader
-
+def test_paper_profile_offline_fails_before_creating_a_run(tmp_path, toy_dataset):
     from aacr_lib.retrieval.run import train_retrieval
 
-    def offline(*args, **kwargs):
-        raise ValueError("unable to read local cache, connect to the Internet and retry")
-
-    monkeypatch.setattr(gensim.downloader, "load", offline)
-    monkeypatch.setenv("GENSIM_DATA_DIR", str(tmp_path / "gensim"))
     runs = tmp_path / "runs"
-    with pytest.raises(PretrainedUnavailable, match="download failed.*gensim.downloader"):
+    with pytest.raises(PretrainedUnavailable, match="aacr setup word2vec_google_news"):
         train_retrieval("baseline", "paper", data_dir=toy_dataset, runs_root=runs)
     assert not runs.exists()

@@ -1,4 +1,5 @@
-"""Baseline tokenisation, Word2Vec mean vectors (trained offline) and the sentence transformer."""
+"""Baseline tokenisation, Word2Vec mean vectors (GoogleNews from the asset cache, or trained
+offline) and the sentence transformer."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+from aacr_lib import assets
 from aacr_lib.errors import DataError, PretrainedUnavailable
 from aacr_lib.retrieval.text_encoders import (
     ENCODER_FILE,
@@ -18,6 +20,7 @@ from aacr_lib.retrieval.text_encoders import (
     load_text_encoder,
 )
 from aacr_lib.retrieval.tokenize import UNK_TOKEN, clean_caption, expand_contractions
+from tests.fabricate_text import write_google_news_word2vec
 
 CAPTIONS = [
     "A dog barks loudly in the rain.",
@@ -126,10 +129,54 @@ def test_a_saved_sentence_model_name_is_never_downloaded(tmp_path, monkeypatch):
     assert calls == []
 
 
-def test_google_news_offline_names_the_fix(monkeypatch, tmp_path):
-    monkeypatch.setenv("GENSIM_DATA_DIR", str(tmp_path))
-    with pytest.raises(PretrainedUnavailable, match="word2vec-google-news-300"):
-        Word2VecMeanEncoder.google_news(allow_download=False)
+GOOGLE_NEWS_WORDS = ["A", "dog", "barks", "loudly", "in", "the", "rain", "Rain", "New_York"]
+
+
+def _google_news_file():
+    return assets.get("word2vec_google_news").directory() / assets.GOOGLE_NEWS_FILE
+
+
+def test_google_news_loads_the_gensim_data_file_from_the_asset_cache(tmp_path):
+    matrix = write_google_news_word2vec(_google_news_file(), GOOGLE_NEWS_WORDS)
+    encoder = Word2VecMeanEncoder.google_news()
+    assert encoder.dim == 300 and encoder.path == str(_google_news_file())
+    assert encoder.vectors.index_to_key == GOOGLE_NEWS_WORDS
+    np.testing.assert_array_equal(encoder.vectors.vectors, matrix)
+    # the baseline's mean of the word vectors, case kept ("A", "Rain"), unknown words <UNK>
+    words = encoder.tokens("A dog barks in the Rain, zebra!")
+    assert words == ["A", "dog", "barks", "in", "the", "Rain", UNK_TOKEN]
+    rows = [matrix[GOOGLE_NEWS_WORDS.index(w)] for w in words[:-1]] + [encoder.unk_vector]
+    np.testing.assert_allclose(
+        encoder.encode(["A dog barks in the Rain, zebra!"])[0], np.mean(rows, 0), rtol=1e-6
+    )
+    # a run records only the source: reloading reads the same cache file again
+    encoder.save(tmp_path / "text_encoder")
+    assert sorted(p.name for p in (tmp_path / "text_encoder").iterdir()) == [ENCODER_FILE]
+    again = load_text_encoder(tmp_path / "text_encoder")
+    np.testing.assert_array_equal(again.encode(CAPTIONS[:2]), encoder.encode(CAPTIONS[:2]))
+
+
+def test_google_news_is_never_downloaded_and_names_aacr_setup(monkeypatch):
+    import gensim.downloader
+    import requests
+
+    calls = []
+    monkeypatch.setattr(gensim.downloader, "load", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(requests, "get", lambda *a, **k: calls.append(a))
+    with pytest.raises(PretrainedUnavailable) as error:
+        Word2VecMeanEncoder.google_news()
+    message = str(error.value)
+    assert "aacr setup word2vec_google_news" in message
+    assert str(assets.get("word2vec_google_news").directory()) in message
+    assert calls == []
+
+
+def test_a_damaged_google_news_file_is_a_data_error():
+    write_google_news_word2vec(_google_news_file(), GOOGLE_NEWS_WORDS)
+    data = _google_news_file().read_bytes()
+    _google_news_file().write_bytes(data[: len(data) // 2])  # cut short: gzip's end is missing
+    with pytest.raises(DataError, match="aacr setup word2vec_google_news"):
+        Word2VecMeanEncoder.google_news()
 
 
 @pytest.mark.slow

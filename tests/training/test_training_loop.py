@@ -225,6 +225,47 @@ def test_plateau_schedule_lowers_the_rate_when_validation_stalls_and_resumes_exa
     assert [e["val_loss"] for e in resumed.history] == losses
 
 
+def test_plateau_schedule_halves_the_rate_after_patience_epochs_without_improvement():
+    # The report's sentence-transformer schedule: ReduceLROnPlateau(factor 0.5, patience 3,
+    # threshold 0.01 absolute), stepped once per epoch on the validation loss.
+    from aacr_lib.training.loop import PlateauSchedule
+
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=1e-3)
+    schedule = PlateauSchedule(optimizer, _config(plateau_factor=0.5, plateau_patience=3))
+    rates = []
+    # best 1.0; 0.995 is no improvement (within the 0.01 threshold); NaN is not an epoch
+    for loss in (1.0, 1.0, 0.995, float("nan"), 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5):
+        schedule.step()  # per optimiser step: never changes the rate
+        schedule.epoch_end(loss)
+        rates.append(schedule.get_last_lr()[0])
+    # three stalled epochs are tolerated; the fourth halves the rate; 0.5 is a new best, then
+    # four more stalled epochs halve it again
+    assert rates == pytest.approx(
+        [1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 5e-4, 5e-4, 5e-4, 5e-4, 5e-4, 2.5e-4]
+    )
+
+
+def test_mixed_precision_fp16_is_refused_on_the_cpu_and_precisions_may_change():
+    from aacr_lib.training import make_accelerator
+
+    with pytest.raises(ConfigError, match="fp16 needs a CUDA GPU"):
+        make_accelerator(_config(mixed_precision="fp16"), "cpu")
+    # one process may train runs of different precisions in turn (a chapter's experiments)
+    assert make_accelerator(_config(mixed_precision="bf16"), "cpu").mixed_precision == "bf16"
+    assert make_accelerator(_config(), "cpu").mixed_precision == "no"
+    assert make_accelerator(_config(), "cpu").mixed_precision == "no"
+
+
+def test_fit_in_bf16_on_the_cpu(tmp_path):
+    from aacr_lib.training import make_accelerator
+
+    config = _config(epochs=2, mixed_precision="bf16")
+    result = fit(ToyRegression(), config, tmp_path, make_accelerator(config), progress=False)
+    losses = [epoch["val_loss"] for epoch in result.history]
+    assert all(np.isfinite(losses)) and losses[-1] < losses[0]
+    make_accelerator(_config())  # later tests in this process get fp32 again either way
+
+
 def test_plateau_schedule_needs_a_validation_set(tmp_path):
     task = ToyRegression()
     task.validation_dataset = None

@@ -1,8 +1,11 @@
 """Pretrained weights for the captioning model: bart-base, and the organisers' trained baseline.
 
-Nothing is downloaded silently. Hugging Face assets are looked up in the local cache first; the
-network is tried only when the hub answers within a few seconds (a bare `from_pretrained` offline
-retries for about a minute); otherwise `PretrainedUnavailable` names the fix.
+Nothing is downloaded silently. bart-base's weights (`model.pretrained`, used by no experiment of
+the book) are looked up in the Hugging Face cache first; the network is tried only when the hub
+answers within a few seconds (a bare `from_pretrained` offline retries for about a minute);
+otherwise `PretrainedUnavailable` names the fix. The bart-base *tokenizer* is not loaded here but
+from its files in the asset cache (`aacr_lib.captioning.tokenizer`, `aacr setup
+bart_base_tokenizer`), never through the hub.
 
 The organisers' trained checkpoint (Zenodo 10.5281/zenodo.6352699, report Table 1) is a
 `torch.save` of the baseline's `BARTAAC.state_dict()`: keys `audio_adapt.*` (the adapter) and
@@ -125,11 +128,17 @@ def map_organisers_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch
 
 
 def load_organisers_checkpoint(
-    path: str | os.PathLike | None = None, root: str | os.PathLike | None = None
+    path: str | os.PathLike | None = None,
+    root: str | os.PathLike | None = None,
+    model_config: CaptioningModelConfig | None = None,
+    vocab_size: int = BART_BASE_VOCAB_SIZE,
 ) -> AudioCaptioningModel:
-    """The organisers' trained baseline as an `AudioCaptioningModel` (paper size, bart-base vocab).
+    """The organisers' trained baseline as an `AudioCaptioningModel`.
 
-    `path` defaults to `organisers_checkpoint_path(root)`; when the file is missing this raises
+    Their checkpoint is the paper-size baseline with the bart-base vocabulary (the defaults);
+    `model_config` and `vocab_size` load a checkpoint of the same layout at another size (the
+    test suite's rehearsal fabricates a small one). `path` defaults to
+    `organisers_checkpoint_path(root)`; when the file is missing this raises
     `PretrainedUnavailable` with the download command (`fetch_organisers_checkpoint`).
     """
     path = Path(path) if path is not None else organisers_checkpoint_path(root)
@@ -140,9 +149,17 @@ def load_organisers_checkpoint(
             f"online: aacr setup {ORGANISERS_ASSET} (or download {ORGANISERS_URL} to {path})",
         )
     state = torch.load(path, map_location="cpu", weights_only=True)
-    model = AudioCaptioningModel(CaptioningModelConfig(), BART_BASE_VOCAB_SIZE)
+    model = AudioCaptioningModel(model_config or CaptioningModelConfig(), vocab_size)
     mapped = map_organisers_state_dict(state)
-    missing, unexpected = model.load_state_dict(mapped, strict=False)
+    try:
+        missing, unexpected = model.load_state_dict(mapped, strict=False)
+    except RuntimeError as exc:  # same keys, other shapes: a checkpoint of another size
+        raise PretrainedUnavailable(
+            "DCASE 2022 baseline trained checkpoint",
+            str(path),
+            f"re-download {ORGANISERS_URL}",
+            f"its tensors do not fit the baseline model: {str(exc).splitlines()[-1].strip()}",
+        ) from None
     # final_logits_bias is a buffer the old checkpoint may lack; encoder.embed_tokens is tied.
     missing = [k for k in missing if not k.endswith(("final_logits_bias", "embed_tokens.weight"))]
     if missing or unexpected:
