@@ -30,6 +30,23 @@ class PretrainedUnavailable(AacrError):
         detail = f" ({reason})" if reason else ""
         super().__init__(f"{asset} is not available at {looked_at}{detail}. To get it: {fix}")
 
+    @classmethod
+    def combine(cls, errors: list[PretrainedUnavailable]) -> PretrainedUnavailable:
+        """One error for several missing assets, naming each, where it was looked for, and
+        every command (a user fixes them all at once instead of one rerun each)."""
+        if len(errors) == 1:
+            return errors[0]
+        combined = cls.__new__(cls)
+        combined.asset = " and ".join(error.asset for error in errors)
+        combined.looked_at = "; ".join(error.looked_at for error in errors)
+        combined.fix = "; ".join(error.fix for error in errors)
+        combined.reason = ""
+        listed = "; ".join(f"{error.asset} (looked for at {error.looked_at})" for error in errors)
+        AacrError.__init__(
+            combined, f"{len(errors)} assets are missing: {listed}. To get them: {combined.fix}"
+        )
+        return combined
+
 
 class ConfigError(AacrError):
     """An unknown experiment, profile or configuration key."""

@@ -108,15 +108,19 @@ class ExperimentSet:
         experiment: str = "baseline",
         profile: str = "demo",
         overrides: Iterable[str] | Mapping[str, Any] | None = None,
+        profile_overrides: Iterable[str] | Mapping[str, Any] | None = None,
     ) -> Any:
         """The full config of `experiment` at `profile`, with overrides (`KEY=VALUE` strings or
-        a nested dict) on top."""
+        a nested dict) on top.
+
+        `profile_overrides` change the profile itself, before the experiment's overlay is
+        computed from it: an experiment then makes its relative change on the changed profile
+        (`layers7` adds a layer to however many the overrides give the baseline). The book's
+        chapter overrides are of this kind; `overrides` are the last word.
+        """
         chosen = self.get(experiment)
-        profile_layer = self.profile_overlay(profile)
-        if overrides is None:
-            overrides = {}
-        elif not isinstance(overrides, Mapping):
-            overrides = parse_overrides(overrides)
+        profile_layer = deep_merge(self.profile_overlay(profile), _as_layer(profile_overrides))
+        overrides = _as_layer(overrides)
         base = resolve(self.config_class, profile_layer)
         config = resolve(self.config_class, profile_layer, chosen.overlay_on(base), dict(overrides))
         for section in ("data", "training"):  # the sections every task shares
@@ -212,6 +216,14 @@ def train_experiment(
         accelerator=accelerator,
         extra={"profile": profile},
     )
+
+
+def _as_layer(overrides: Iterable[str] | Mapping[str, Any] | None) -> dict[str, Any]:
+    if overrides is None:
+        return {}
+    if isinstance(overrides, Mapping):
+        return dict(overrides)
+    return parse_overrides(overrides)
 
 
 def merge_overlays(*overlays: Mapping[str, Any]) -> dict[str, Any]:

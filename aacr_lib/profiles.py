@@ -86,9 +86,10 @@ class NotebookContext:
     # Per task ("captioning", "retrieval", ...): `KEY=VALUE` overrides for every run.
     overrides: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def overrides_for(self, task: str, extra: Sequence[str] = ()) -> list[str]:
-        """The chapter's overrides of `task`, then `extra` (an experiment's own, which win)."""
-        return [*self.overrides.get(task, ()), *extra]
+    def overrides_for(self, task: str) -> list[str]:
+        """The chapter's overrides of `task`: they change the profile, before each
+        experiment's overlay (`ExperimentSet.resolve(profile_overrides=...)`)."""
+        return list(self.overrides.get(task, ()))
 
     @property
     def progress(self) -> bool:

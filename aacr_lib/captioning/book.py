@@ -35,19 +35,20 @@ def run_experiment(
     overrides: list[str] | None = None,
     progress: bool | None = None,
 ) -> ExperimentResult:
-    """Train (or reopen) `experiment` at the notebook's profile (the chapter's overrides, then
-    `overrides`); never raises for a missing pretrained asset."""
+    """Train (or reopen) `experiment` at the notebook's profile (changed by the chapter's
+    overrides), with `overrides` on top; never raises for a missing pretrained asset."""
     title = get_experiment(experiment).title
     started = time.perf_counter()
     try:
         run = train_captioning(
             experiment,
             context.run_profile,
-            context.overrides_for(TASK, overrides or ()),
+            overrides or [],
             data_dir=context.data_dir,
             runs_root=context.runs_root,
             device=context.device,
             progress=context.progress if progress is None else progress,
+            profile_overrides=context.overrides_for(TASK),
         )
     except PretrainedUnavailable as exc:
         return ExperimentResult(experiment, title, None, str(exc))

@@ -241,7 +241,7 @@ def experiments_table(
     for name in names or list(EXPERIMENTS):
         experiment = EXPERIMENTS[name]
         paper = resolve_config(name, "paper")
-        ours = resolve_config(name, profile, overrides)
+        ours = resolve_config(name, profile, profile_overrides=overrides)
         vocab = ours.tokenizer.vocab_size if ours.tokenizer.kind == "bpe" else 50265
         rows.append(
             {

@@ -28,6 +28,7 @@ import pandas as pd
 import torch
 from accelerate.utils import set_seed
 
+from aacr_lib import assets
 from aacr_lib.captioning.config import CaptioningConfig
 from aacr_lib.captioning.data import CaptionCollate, check_feature_width
 from aacr_lib.captioning.decoding import decode_dataset
@@ -44,13 +45,17 @@ from aacr_lib.captioning.tokenizer import (
 )
 from aacr_lib.config import to_dict
 from aacr_lib.data.clotho import ClothoItem
-from aacr_lib.errors import DataError
+from aacr_lib.errors import DataError, PretrainedUnavailable
 from aacr_lib.evaluation.captioning import resolve_metrics
 from aacr_lib.evaluation.functional.meteor import prestart_shared_meteor
 from aacr_lib.experiments import train_experiment
 from aacr_lib.features.splits import SplitData, load_split, load_splits
 from aacr_lib.models.captioning.model import build_model
-from aacr_lib.models.captioning.pretrained import ORGANISERS_URL, load_organisers_checkpoint
+from aacr_lib.models.captioning.pretrained import (
+    ORGANISERS_ASSET,
+    ORGANISERS_URL,
+    load_organisers_checkpoint,
+)
 from aacr_lib.paths import dataset_dir
 from aacr_lib.runs import RunDir, execute_run, run_path
 from aacr_lib.training import checkpoint as ckpt
@@ -67,15 +72,17 @@ def train_captioning(
     device: str = "cpu",
     progress: bool = True,
     stop_after_epochs: int | None = None,
+    profile_overrides: Iterable[str] | Mapping[str, Any] | None = None,
 ) -> RunDir:
     """Train, decode and score one experiment; return its run directory.
 
     A finished run is returned as is; an interrupted one resumes from its last checkpoint.
-    `overrides` are `KEY=VALUE` strings or a nested dict. `data_dir` defaults to
+    `overrides` are `KEY=VALUE` strings or a nested dict; `profile_overrides` change the
+    profile before the experiment's overlay (`ExperimentSet.resolve`). `data_dir` defaults to
     `{data root}/{config.data.dataset}`. `stop_after_epochs` stops this call after that many
     epochs (the run stays resumable; for tests and demonstrations of resuming).
     """
-    config = resolve_config(experiment, profile, overrides)
+    config = resolve_config(experiment, profile, overrides, profile_overrides)
     return train_config(
         config, experiment, profile, data_dir, runs_root, device, progress, stop_after_epochs
     )
@@ -96,7 +103,50 @@ def train_config(
     def body(run: RunDir, accelerator: Any, data_path: Path) -> dict[str, Any] | None:
         return _train_decode_score(run, config, data_path, accelerator, progress, stop_after_epochs)
 
-    return train_experiment(TASK, experiment, config, body, profile, data_dir, runs_root, device)
+    return train_experiment(
+        TASK,
+        experiment,
+        config,
+        body,
+        profile,
+        data_dir,
+        runs_root,
+        device,
+        before_start=lambda: check_requirements(config),
+    )
+
+
+# ----------------------------------------------------------------------------- requirements
+def required_assets(config: CaptioningConfig) -> list[str]:
+    """The pretrained assets (`aacr_lib.assets` names) a config reads: VGGish for VGGish
+    features, the bart-base tokenizer files for `tokenizer.kind=bart-base`."""
+    names = []
+    if config.data.features == "vggish":
+        names.append("vggish")
+    if config.tokenizer.kind == "bart-base":
+        names.append("bart_base_tokenizer")
+    return names
+
+
+def missing_requirements(
+    config: CaptioningConfig, also: Sequence[str] = ()
+) -> list[PretrainedUnavailable]:
+    """What a config (and the assets `also` names) needs that this machine lacks."""
+    missing = []
+    for name in [*required_assets(config), *also]:
+        try:
+            assets.require(name)
+        except PretrainedUnavailable as exc:
+            missing.append(exc)
+    return missing
+
+
+def check_requirements(config: CaptioningConfig, also: Sequence[str] = ()) -> None:
+    """Raise for every missing asset at once (one error naming each and its command), before
+    any run directory is made."""
+    missing = missing_requirements(config, also)
+    if missing:
+        raise PretrainedUnavailable.combine(missing)
 
 
 def _train_decode_score(
@@ -268,7 +318,8 @@ def evaluate_organisers_checkpoint(
     existing = RunDir(run_path(TASK, ORGANISERS_EXPERIMENT, run_config, runs_root))
     if existing.complete:
         return existing
-    # Missing assets fail here, before a run directory is made for them.
+    # Missing assets fail here, all named at once, before a run directory is made for them.
+    check_requirements(config, also=[ORGANISERS_ASSET])
     tokenizer = load_bart_base_tokenizer()
     model = load_organisers_checkpoint(model_config=config.model, vocab_size=len(tokenizer))
 

@@ -38,12 +38,12 @@ def run_experiment(
 ) -> ExperimentResult:
     """Train (or reopen) one experiment for a notebook; never raises for a missing asset."""
     experiment = get_experiment(name)
-    layers = parse_overrides(context.overrides_for(TASK, overrides))
-    config = resolve_config(name, context.run_profile, layers)
+    sizes = parse_overrides(context.overrides_for(TASK))
+    config = resolve_config(name, context.run_profile, overrides, sizes)
     if config.method == "caption_based" and context.overrides_for("captioning"):
         # the captioner is trained with the chapter's captioning sizes too (chapter 05's run)
         captioner = {"caption_based": {"captioning_overrides": context.overrides_for("captioning")}}
-        config = resolve_config(name, context.run_profile, deep_merge(captioner, layers))
+        config = resolve_config(name, context.run_profile, overrides, deep_merge(captioner, sizes))
     missing = missing_requirements(config, context.device)
     if missing:
         return ExperimentResult(name, experiment.title, None, str(missing[0]))

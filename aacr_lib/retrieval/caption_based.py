@@ -73,7 +73,7 @@ def captioning_run(
     return train_captioning(
         settings.captioning_experiment,
         profile,
-        list(settings.captioning_overrides),
+        profile_overrides=list(settings.captioning_overrides),
         data_dir=data_dir,
         runs_root=runs_root,
         device=device,

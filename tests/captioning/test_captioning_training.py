@@ -82,3 +82,20 @@ def test_a_finished_run_is_not_trained_again(toy_run, toy_dataset):
         progress=False,
     )
     assert again.path == toy_run.path and again.metrics() == before
+
+
+def test_every_missing_asset_is_named_at_once_before_a_run_exists(tmp_path):
+    """At the clotho profile with an empty cache, one error names VGGish and the bart-base
+    tokenizer with both commands, and no run directory is made."""
+    import pytest
+
+    from aacr_lib.captioning.run import train_captioning
+    from aacr_lib.errors import PretrainedUnavailable
+
+    runs = tmp_path / "runs"
+    with pytest.raises(PretrainedUnavailable) as error:
+        train_captioning("baseline", "clotho", data_dir=tmp_path, runs_root=runs)
+    message = str(error.value)
+    assert message.startswith("2 assets are missing: VGGish")
+    assert "aacr setup vggish; aacr setup bart_base_tokenizer" in message
+    assert not runs.exists()

@@ -57,8 +57,8 @@ def test_the_final_captioner_is_asked_for_by_default(monkeypatch, tmp_path):
 
     asked = []
 
-    def fake_train_captioning(experiment, profile, overrides, **kwargs):
-        asked.append((experiment, profile, *overrides))
+    def fake_train_captioning(experiment, profile, profile_overrides=(), **kwargs):
+        asked.append((experiment, profile, *profile_overrides))
         return "the run"
 
     monkeypatch.setattr(caption_based, "train_captioning", fake_train_captioning)
