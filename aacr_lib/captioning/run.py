@@ -141,6 +141,20 @@ def missing_requirements(
     return missing
 
 
+def captioner_missing_requirements(
+    experiment: str,
+    profile: str,
+    profile_overrides: Sequence[str] = (),
+    runs_root: str | os.PathLike | None = None,
+) -> list[PretrainedUnavailable]:
+    """What training the captioner `experiment` would need that is missing; nothing when its
+    run is already complete (caption-based retrieval only reads it then)."""
+    config = resolve_config(experiment, profile, profile_overrides=profile_overrides)
+    if RunDir(run_path(TASK, experiment, config, runs_root)).complete:
+        return []
+    return missing_requirements(config)
+
+
 def check_requirements(config: CaptioningConfig, also: Sequence[str] = ()) -> None:
     """Raise for every missing asset at once (one error naming each and its command), before
     any run directory is made."""

@@ -21,6 +21,7 @@ from aacr_lib.experiments import ExperimentResult
 from aacr_lib.features.splits import feature_dim
 from aacr_lib.models.retrieval import count_parameters
 from aacr_lib.profiles import NotebookContext
+from aacr_lib.retrieval.caption_based import missing_captioner
 from aacr_lib.retrieval.display import search_table
 from aacr_lib.retrieval.experiments import (
     EXPERIMENT_SET,
@@ -45,6 +46,9 @@ def run_experiment(
         captioner = {"caption_based": {"captioning_overrides": context.overrides_for("captioning")}}
         config = resolve_config(name, context.run_profile, overrides, deep_merge(captioner, sizes))
     missing = missing_requirements(config, context.device)
+    captioner = missing_captioner(config, context.run_profile, context.runs_root)
+    if captioner:
+        missing.append(PretrainedUnavailable.combine(captioner))
     if missing:
         return ExperimentResult(name, experiment.title, None, str(missing[0]))
     started = time.perf_counter()

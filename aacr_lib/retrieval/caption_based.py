@@ -24,9 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from aacr_lib.captioning.run import caption_clips, train_captioning
+from aacr_lib.captioning.run import (
+    caption_clips,
+    captioner_missing_requirements,
+    train_captioning,
+)
 from aacr_lib.data.clotho import ClothoItem
-from aacr_lib.errors import DataError
+from aacr_lib.errors import DataError, PretrainedUnavailable
 from aacr_lib.features.splits import read_items
 from aacr_lib.retrieval import ranking
 from aacr_lib.retrieval.config import RetrievalConfig
@@ -78,6 +82,19 @@ def captioning_run(
         runs_root=runs_root,
         device=device,
         progress=progress,
+    )
+
+
+def missing_captioner(
+    config: RetrievalConfig, profile: str, runs_root: str | os.PathLike | None = None
+) -> list[PretrainedUnavailable]:
+    """The assets the captioner of a caption-based config would need to be trained that are
+    missing (none when `captioning_run` is given or the captioner's run is complete)."""
+    settings = config.caption_based
+    if config.method != "caption_based" or settings.captioning_run:
+        return []
+    return captioner_missing_requirements(
+        settings.captioning_experiment, profile, settings.captioning_overrides, runs_root
     )
 
 

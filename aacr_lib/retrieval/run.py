@@ -32,7 +32,7 @@ from aacr_lib.errors import AacrError, PretrainedUnavailable
 from aacr_lib.experiments import train_experiment
 from aacr_lib.features.splits import feature_dim, load_splits
 from aacr_lib.features.vggish import weights_path as vggish_weights_path
-from aacr_lib.retrieval.caption_based import run_caption_based
+from aacr_lib.retrieval.caption_based import missing_captioner, run_caption_based
 from aacr_lib.retrieval.config import RetrievalConfig
 from aacr_lib.retrieval.experiments import resolve_config
 from aacr_lib.retrieval.inference import (
@@ -97,11 +97,20 @@ def _uses_google_news(config: RetrievalConfig) -> bool:
     )
 
 
-def check_requirements(config: RetrievalConfig, device: str = "cpu") -> None:
-    """Raise the first missing requirement, before any run directory is created."""
+def check_requirements(
+    config: RetrievalConfig,
+    device: str = "cpu",
+    profile: str = "demo",
+    runs_root: str | os.PathLike | None = None,
+) -> None:
+    """Raise the first missing requirement (for caption-based retrieval, every asset its
+    captioner lacks, at once), before any run directory is created."""
     missing = missing_requirements(config, device)
     if missing:
         raise missing[0]
+    captioner = missing_captioner(config, profile, runs_root)
+    if captioner:
+        raise PretrainedUnavailable.combine(captioner)
 
 
 def build_text_encoder(
@@ -161,7 +170,7 @@ def train_config(
         data_dir,
         runs_root,
         device,
-        before_start=lambda: check_requirements(config, device),
+        before_start=lambda: check_requirements(config, device, profile, runs_root),
     )
 
 

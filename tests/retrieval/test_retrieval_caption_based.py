@@ -106,3 +106,23 @@ def test_caption_based_run_with_perfect_captions_finds_every_clip(toy_dataset, t
     assert metrics["r1"] >= 0.8 and metrics["n_queries"] == 30
     assert metrics["captioning_run"] == str(captioner.path)
     assert (run.path / GENERATED_FILE).is_file() and (run.path / "submission.csv").is_file()
+
+
+def test_a_captioner_that_cannot_be_trained_is_named_before_a_run_exists(tmp_path):
+    """At the clotho profile with an empty cache, caption-based retrieval names the assets its
+    captioner lacks (VGGish, the bart-base tokenizer) and makes no run directory."""
+    from aacr_lib.errors import PretrainedUnavailable
+    from aacr_lib.retrieval.caption_based import missing_captioner
+    from aacr_lib.retrieval.experiments import resolve_config
+    from aacr_lib.retrieval.run import train_retrieval
+
+    config = resolve_config("caption_based", "clotho")
+    missing = missing_captioner(config, "clotho", tmp_path / "runs")
+    assert [error.fix for error in missing] == [
+        "aacr setup vggish",
+        "aacr setup bart_base_tokenizer",
+    ]
+    runs = tmp_path / "runs"
+    with pytest.raises(PretrainedUnavailable, match="aacr setup vggish; aacr setup bart"):
+        train_retrieval("caption_based", "clotho", data_dir=tmp_path, runs_root=runs)
+    assert not runs.exists()
