@@ -54,6 +54,8 @@ def test_an_interrupted_build_is_redone(tmp_path, counted_builds):
     directory = tmp_path / "clothomix"
     (directory / "development").mkdir(parents=True)
     (directory / "clotho_captions_development.csv").write_text("file_name\n")
+    # a ClothoMix copy without its last file (the evaluation captions): incomplete, rebuilt
+    (directory / "README.txt").write_text("ClothoMix: an incomplete copy\n")
     profiles.ensure_clothomix(directory, smoke=True)
     assert counted_builds == [directory]
     assert (directory / "clotho_captions_evaluation.csv").is_file()

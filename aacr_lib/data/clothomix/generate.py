@@ -4,12 +4,24 @@
     clotho_metadata_{split}.csv    file_name,keywords,sound_id,sound_link,start_end_samples,
                                    manufacturer,license
     clothomix_events_{split}.csv   file_name,label,kind,onset,offset   (ground truth, seconds)
-    {split}/{file_name}            16-bit PCM WAV, 16 kHz mono
+    {split}/{file_name}            16-bit PCM WAV, mono (16 kHz at demo scale, 44.1 kHz at
+                                   Clotho scale)
     README.txt, LICENSE.txt, ATTRIBUTION.md
 
-Every clip is made from its own random generator seeded with (seed, split, index), so a clip
-does not depend on how many clips come before it, and the same seed always gives byte-identical
-files.
+Two scales (`SCALES`): `demo` (400/100/100 clips of 10 s at 16 kHz, named
+`clothomix_{split}_{index}.wav`: what the demo book trains on) and `clotho` (Clotho v2.1's
+3,839/1,045/1,045 clips, each 15-30 s long, at 44.1 kHz, with Clotho-style names such as
+`Rain on a tin roof, heavy (2).wav`: a rehearsal of the clotho profile's sizes and of Clotho's
+awkward file names, offline). Explicit arguments override the scale's values. With
+`clotho_layout_only=True` only what Clotho itself has is written (the two CSVs per split and
+the audio folders), so a test can fabricate a tiny dataset in the exact Clotho v2.1 layout
+(`generate_clotho_layout_fixture`).
+
+Every clip is made from its own random generators seeded with (seed, split, index, stream), so
+a clip's audio, captions and duration do not depend on how many clips come before it, and the
+same arguments always give byte-identical files. Clotho-style names are drawn the same way;
+only when two clips draw the same name does the later one (in split order, then index order)
+get a ` (2)` suffix, so names are unique in the whole dataset, case-insensitively.
 
 A build is all-or-nothing: it writes a hidden sibling folder `.{name}.building-*` and renames it
 into place at the end, under the file lock `.{name}.swap.lock` beside the folder (the previous
@@ -18,7 +30,8 @@ holds one complete dataset made with one set of arguments: two builds at once ea
 own copy, and the one that finishes last is the one left. A previous ClothoMix is replaced as a
 whole, never mixed with the new clips; its feature caches (`features/`) are kept only when it
 was made with the same arguments (the same README), since they describe the same audio. A
-folder that holds anything but ClothoMix files is refused rather than replaced. A killed build
+folder that holds anything but ClothoMix files, or a Clotho-layout dataset that ClothoMix did
+not make (real Clotho has the same file names), is refused rather than replaced. A killed build
 may leave its `.{name}.building-*` folder behind, which can be deleted.
 """
 
@@ -29,57 +42,153 @@ import io
 import os
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 from filelock import FileLock
 
-from aacr_lib.data.clotho import CAPTIONS_HEADER, METADATA_COLUMNS, SPLITS
-from aacr_lib.data.clothomix.bank import SoundBank, load_bank, load_sound
+from aacr_lib.audio import resample
+from aacr_lib.data.clotho import CAPTIONS_HEADER, METADATA_COLUMNS, SPLITS, parse_metadata_csv
+from aacr_lib.data.clothomix.bank import BANK_SAMPLE_RATE, SoundBank, load_bank, load_sound
 from aacr_lib.data.clothomix.grammar import EventMention, make_captions
 from aacr_lib.data.clothomix.mixer import ClipPlan, plan_clip, render_clip
+from aacr_lib.data.clothomix.names import clotho_style_name, unique_name
 from aacr_lib.errors import ConfigError
 from aacr_lib.files import replace_folder, sibling
 
+# A clip length in seconds, or a (low, high) range each clip draws its length from.
+Duration = float | tuple[float, float]
+
 DEFAULT_CLIPS = {"development": 400, "validation": 100, "evaluation": 100}
+CLOTHO_CLIPS = {"development": 3839, "validation": 1045, "evaluation": 1045}
+CLOTHO_DURATION = (15.0, 30.0)
+CLOTHO_SAMPLE_RATE = 44_100
+# The clotho-layout fixture of tests: a handful of clips, Clotho's everything else.
+FIXTURE_CLIPS = {"development": 6, "validation": 3, "evaluation": 3}
 MIN_DURATION = 1.0
+# Drawn durations are whole centiseconds: a whole number of samples at 16 kHz and 44.1 kHz
+# alike, so resampling the 16 kHz mix gives exactly the drawn duration.
+DURATION_STEP = 0.01
+SAMPLE_RATES = (16_000, 22_050, 32_000, 44_100, 48_000)
+FILE_NAME_STYLES = ("clothomix", "clotho")
 EVENTS_HEADER = ("file_name", "label", "kind", "onset", "offset")
 MANUFACTURER = "ClothoMix (aacr demo data)"
 LICENSE_TEXT = (
     "CC-BY-SA-3.0; mixed from recordings of 0 A.D. (Wildfire Games) and MegaGlest "
     "(The Glest Team, The MegaGlest Team), see ATTRIBUTION.md"
 )
-# Distinct streams for the audio and the captions of a clip: changing the grammar must not
-# change the audio, and the other way round.
+# A Clotho-layout-only build has no ATTRIBUTION.md of its own: the licence names the one of the
+# installed package (CC BY-SA asks for the credits to travel with the adaptation).
+LAYOUT_ONLY_LICENSE_TEXT = (
+    "CC-BY-SA-3.0 (https://creativecommons.org/licenses/by-sa/3.0/); mixed from recordings of "
+    "0 A.D. (Wildfire Games) and MegaGlest (The Glest Team, The MegaGlest Team), credits in "
+    "aacr_lib/data/soundbank/ATTRIBUTION.md of the aacr package"
+)
+# Distinct streams for the audio, the captions, the name and the duration of a clip: changing
+# the grammar must not change the audio, and the other way round; the demo scale (fixed
+# duration, index names) draws exactly what it drew before names and ranges existed.
 _AUDIO_STREAM, _CAPTION_STREAM = 0, 1
 _CAPTION_RETRIES = 4
+_NAME_STREAM, _DURATION_STREAM = 100, 101
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A size preset of `generate_clothomix`: clip counts, durations, rate and names."""
+
+    name: str
+    clips: Mapping[str, int]
+    duration: Duration
+    sample_rate: int
+    file_names: str
+    description: str
+
+
+SCALES: Mapping[str, Scale] = MappingProxyType(
+    {
+        "demo": Scale(
+            "demo",
+            MappingProxyType(DEFAULT_CLIPS),
+            10.0,
+            BANK_SAMPLE_RATE,
+            "clothomix",
+            "400/100/100 clips of 10 s at 16 kHz (the demo book's data)",
+        ),
+        "clotho": Scale(
+            "clotho",
+            MappingProxyType(CLOTHO_CLIPS),
+            CLOTHO_DURATION,
+            CLOTHO_SAMPLE_RATE,
+            "clotho",
+            "Clotho v2.1's sizes: 3,839/1,045/1,045 clips of 15-30 s at 44.1 kHz, "
+            "Clotho-style file names",
+        ),
+    }
+)
 
 
 @dataclass(frozen=True)
 class Clip:
-    """One generated clip: its name, plan, waveform and captions."""
+    """One generated clip: its name, plan, waveform (at `sample_rate`) and captions."""
 
     file_name: str
     plan: ClipPlan
     waveform: np.ndarray
     captions: tuple[str, ...]
+    sample_rate: int = BANK_SAMPLE_RATE
 
 
-def _validate(seed: object, clips: Mapping[str, int], duration: object) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+def _is_count(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, np.integer))
+
+
+def _is_seconds(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+
+
+def _check_seconds(value: object, what: str) -> None:
+    if not _is_seconds(value):
+        raise ConfigError(f"{what} must be a number of seconds, got {value!r}")
+    if not np.isfinite(value) or value < MIN_DURATION:
+        raise ConfigError(f"{what} must be at least {MIN_DURATION:g} s, got {value!r}")
+
+
+def _validate_duration(duration: object) -> None:
+    if isinstance(duration, (tuple, list)):
+        if len(duration) != 2:
+            raise ConfigError(
+                f"duration must be seconds or a (low, high) range of seconds, got {duration!r}"
+            )
+        low, high = duration
+        _check_seconds(low, "the shortest duration")
+        _check_seconds(high, "the longest duration")
+        if high < low:
+            raise ConfigError(f"duration range {duration!r}: the longest is under the shortest")
+        return
+    _check_seconds(duration, "duration")
+
+
+def _validate(
+    seed: object, clips: Mapping[str, int], duration: object, sample_rate: object, names: object
+) -> None:
+    if not _is_count(seed) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
     if not isinstance(clips, Mapping):
         raise ConfigError(f"clips must map split names to counts, got {clips!r}")
     for split, count in clips.items():
         if split not in SPLITS:
             raise ConfigError(f"unknown split {split!r} in clips; splits are {', '.join(SPLITS)}")
-        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+        if not _is_count(count) or count < 0:
             raise ConfigError(f"clips[{split!r}] must be a non-negative integer, got {count!r}")
-    if isinstance(duration, bool) or not isinstance(duration, (int, float)):
-        raise ConfigError(f"duration must be a number of seconds, got {duration!r}")
-    if not np.isfinite(duration) or duration < MIN_DURATION:
-        raise ConfigError(f"duration must be at least {MIN_DURATION:g} s, got {duration!r}")
+    _validate_duration(duration)
+    if not _is_count(sample_rate) or sample_rate not in SAMPLE_RATES:
+        raise ConfigError(
+            f"sample_rate must be one of {', '.join(map(str, SAMPLE_RATES))} Hz, got {sample_rate!r}"
+        )
+    if names not in FILE_NAME_STYLES:
+        raise ConfigError(f"file_names must be one of {', '.join(FILE_NAME_STYLES)}, got {names!r}")
 
 
 def clip_name(split: str, index: int, count: int) -> str:
@@ -93,14 +202,41 @@ def clip_rng(seed: int, split: str, index: int, stream: int) -> np.random.Genera
     return np.random.default_rng([int(seed), SPLITS.index(split), int(index), stream])
 
 
+def clip_duration(seed: int, split: str, index: int, duration: Duration) -> float:
+    """The length of one clip in seconds: `duration` itself, or for a (low, high) range a
+    uniform draw of the clip's own stream, in whole centiseconds within the range."""
+    if not isinstance(duration, (tuple, list)):
+        return float(duration)
+    low, high = float(duration[0]), float(duration[1])
+    drawn = clip_rng(seed, split, index, _DURATION_STREAM).uniform(low, high)
+    steps = round(drawn / DURATION_STEP)
+    return float(min(max(steps * DURATION_STEP, low), high))
+
+
 def make_clip(
-    bank: SoundBank, seed: int, split: str, index: int, count: int, duration: float
+    bank: SoundBank,
+    seed: int,
+    split: str,
+    index: int,
+    count: int,
+    duration: float,
+    sample_rate: int = BANK_SAMPLE_RATE,
 ) -> Clip:
-    """Plan, render and caption clip `index` of `split`."""
+    """Plan, render and caption clip `index` of `split`; the mix is made at the bank's 16 kHz
+    and resampled (soxr HQ, `aacr_lib.audio.resample`) when `sample_rate` is another."""
     audio_rng = clip_rng(seed, split, index, _AUDIO_STREAM)
     plan = plan_clip(bank, audio_rng, duration)
     waveform = render_clip(plan, load_sound, audio_rng)
-    return Clip(clip_name(split, index, count), plan, waveform, _captions(seed, split, index, plan))
+    if sample_rate != plan.sample_rate:
+        waveform = resample(waveform, plan.sample_rate, sample_rate)
+    captions = _captions(seed, split, index, plan)
+    return Clip(clip_name(split, index, count), plan, waveform, captions, sample_rate)
+
+
+def clotho_style_clip_name(seed: int, split: str, index: int, plan: ClipPlan) -> str:
+    """The clip's Clotho-style name (before `unique_name`), from its own stream."""
+    rng = clip_rng(seed, split, index, _NAME_STREAM)
+    return clotho_style_name(rng, plan.background.label, [event.label for event in plan.events])
 
 
 def _captions(seed: int, split: str, index: int, plan: ClipPlan) -> tuple[str, ...]:
@@ -126,21 +262,24 @@ def wav_bytes(waveform: np.ndarray, sample_rate: int) -> bytes:
     return buffer.getvalue()
 
 
-def metadata_row(clip: Clip, index: int) -> list[str]:
-    """A `clotho_metadata` row: keywords are the labels, sound_link the bank files used."""
+def metadata_row(clip: Clip, index: int, license_text: str = LICENSE_TEXT) -> list[str]:
+    """A `clotho_metadata` row: keywords are the labels, sound_link the bank files used, and
+    start_end_samples, as in Clotho, where the clip starts and ends in its source recording
+    (the background), in samples at the clip's rate: end - start is the clip's length."""
     plan = clip.plan
     labels = [plan.background.label] + [event.label for event in plan.events]
     files = [plan.background.file] + [
         sound.file for event in plan.events for sound in dict.fromkeys(event.sounds)
     ]
+    start = plan.background_start * clip.sample_rate // plan.sample_rate
     return [
         clip.file_name,
         ";".join(label.replace("_", " ") for label in labels),
         str(index),
         ";".join(f"soundbank:{name}" for name in dict.fromkeys(files)),
-        f"[{plan.background_start}, {plan.background_start + plan.length}]",
+        f"[{start}, {start + len(clip.waveform)}]",
         MANUFACTURER,
-        LICENSE_TEXT,
+        license_text,
     ]
 
 
@@ -164,27 +303,60 @@ def event_rows(clip: Clip) -> list[list[str]]:
 
 
 def _write_csv(path: Path, header: tuple[str, ...], rows: list[list[str]]) -> None:
+    # QUOTE_MINIMAL, as Clotho's own CSVs: a field with a comma or a quote is quoted
+    # ("Rain on a tin roof, heavy (2).wav"), the others are not.
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+        writer = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
         writer.writerow(header)
         writer.writerows(rows)
 
 
-def _readme(seed: int, clips: Mapping[str, int], duration: float, bank: SoundBank) -> str:
+@dataclass(frozen=True)
+class _Settings:
+    """The resolved arguments of one build."""
+
+    seed: int
+    clips: dict[str, int]
+    duration: Duration
+    sample_rate: int
+    file_names: str
+    clotho_layout_only: bool
+    scale: str
+
+    def duration_text(self) -> str:
+        if isinstance(self.duration, tuple):
+            return f"clip durations {self.duration[0]:g}-{self.duration[1]:g} s (drawn per clip)"
+        return f"clip duration {self.duration:g} s"
+
+
+def _readme(settings: _Settings, bank: SoundBank) -> str:
     backgrounds = ", ".join(bank.labels("background"))
     events = ", ".join(bank.labels("event"))
+    clips = settings.clips
     counts = ", ".join(f"{split} {clips[split]}" for split in SPLITS if split in clips)
+    rate = f"{settings.sample_rate / 1000:g} kHz"
+    # The demo scale's README is what it was before scales existed: a rebuild keeps the feature
+    # caches of a demo dataset made by an older version (the same audio).
+    demo = (settings.sample_rate, settings.file_names) == (BANK_SAMPLE_RATE, "clothomix")
+    made_with = (
+        f"seed {settings.seed}, {settings.duration_text()}, clips: {counts}.\n\n"
+        if demo and not isinstance(settings.duration, tuple)
+        else (
+            f"seed {settings.seed}, scale {settings.scale}, {settings.duration_text()},\n"
+            f"{rate}, {settings.file_names} file names, clips: {counts}.\n\n"
+        )
+    )
     return (
         "ClothoMix: offline demo data in the Clotho v2.1 layout\n"
         "======================================================\n\n"
         "Made by `aacr data demo` (aacr_lib.data.clothomix.generate_clothomix) with\n"
-        f"seed {seed}, clip duration {duration:g} s, clips: {counts}.\n\n"
+        f"{made_with}"
         "Each clip mixes one background recording (looped or cropped) with one to three event\n"
         "recordings, one after the other, each repeated one to three times, loud (close) or\n"
         "faint (distant). The five captions per clip come from a grammar and describe exactly\n"
         "what was mixed: the events in order, how often, over which background.\n\n"
         "Files: clotho_captions_{split}.csv, clotho_metadata_{split}.csv, {split}/*.wav\n"
-        "(16-bit PCM, 16 kHz mono), and clothomix_events_{split}.csv with the ground truth\n"
+        f"(16-bit PCM, {rate} mono), and clothomix_events_{{split}}.csv with the ground truth\n"
         "(file_name,label,kind,onset,offset in seconds).\n\n"
         f"Backgrounds: {backgrounds}.\nEvents: {events}.\n\n"
         "Licence and attribution\n"
@@ -203,7 +375,23 @@ def _readme(seed: int, clips: Mapping[str, int], duration: float, bank: SoundBan
 # somebody else's, and is not replaced.
 _FIXED_NAMES = {"README.txt", "LICENSE.txt", "ATTRIBUTION.md", "features", *SPLITS}
 _CSV_PREFIXES = ("clotho_captions_", "clotho_metadata_", "clothomix_events_")
+README_TITLE = "ClothoMix:"
 FEATURES_DIR = "features"
+
+
+def _made_by_clothomix(out: Path) -> bool:
+    """True when the Clotho-layout folder `out` is a ClothoMix build: its README says so, or,
+    for a layout-only build (no README), every row of its metadata names ClothoMix."""
+    readme = out / "README.txt"
+    if readme.is_file():
+        return readme.read_text(encoding="utf-8", errors="replace").startswith(README_TITLE)
+    rows = 0
+    for path in sorted(out.glob("clotho_metadata_*.csv")):
+        metadata, _ = parse_metadata_csv(path)
+        if any(values.get("manufacturer") != MANUFACTURER for values in metadata.values()):
+            return False
+        rows += len(metadata)
+    return rows > 0
 
 
 def _check_target(out: Path) -> None:
@@ -211,9 +399,10 @@ def _check_target(out: Path) -> None:
         raise ConfigError(f"{out} is a file, not a dataset folder; choose another --out")
     if not out.is_dir():
         return
+    entries = list(out.iterdir())
     others = sorted(
         p.name
-        for p in out.iterdir()
+        for p in entries
         if p.name not in _FIXED_NAMES
         and not (p.name.startswith(_CSV_PREFIXES) and p.name.endswith(".csv"))
     )
@@ -222,6 +411,11 @@ def _check_target(out: Path) -> None:
             f"{out} holds files that are not ClothoMix ({', '.join(others[:3])}"
             f"{', …' if len(others) > 3 else ''}); a build replaces the whole folder, so "
             "choose a new or empty folder (--out)"
+        )
+    if entries and not _made_by_clothomix(out):
+        raise ConfigError(
+            f"{out} holds a Clotho-layout dataset that ClothoMix did not make (real Clotho?); "
+            "a build replaces the whole folder, so choose a new or empty folder (--out)"
         )
 
 
@@ -232,9 +426,12 @@ def _swap_in(new: Path, out: Path) -> None:
     with FileLock(str(out.parent / f".{out.name}.swap.lock")):
         _check_target(out)  # again: it may have changed while this build ran
         if out.exists():
-            same = (out / "README.txt").is_file() and (out / "README.txt").read_bytes() == (
-                new / "README.txt"
-            ).read_bytes()
+            readme = new / "README.txt"
+            same = (
+                readme.is_file()
+                and (out / "README.txt").is_file()
+                and (out / "README.txt").read_bytes() == readme.read_bytes()
+            )
             if same and (out / FEATURES_DIR).is_dir():
                 os.replace(out / FEATURES_DIR, new / FEATURES_DIR)
         old = replace_folder(new, out)
@@ -242,71 +439,148 @@ def _swap_in(new: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_dataset(
-    out: Path, seed: int, clips: dict[str, int], duration: float, progress: bool
-) -> dict[str, int]:
+def _write_dataset(out: Path, settings: _Settings, progress: bool) -> dict[str, int]:
     """Write every file of the dataset into the fresh folder `out`."""
     from tqdm.auto import tqdm
 
     bank = load_bank()
     out.mkdir(parents=True)
-    (out / "README.txt").write_text(_readme(seed, clips, duration, bank), encoding="utf-8")
-    shutil.copyfile(bank.root / "LICENSE.txt", out / "LICENSE.txt")
-    shutil.copyfile(bank.root / "ATTRIBUTION.md", out / "ATTRIBUTION.md")
+    extras = not settings.clotho_layout_only
+    if extras:
+        (out / "README.txt").write_text(_readme(settings, bank), encoding="utf-8")
+        shutil.copyfile(bank.root / "LICENSE.txt", out / "LICENSE.txt")
+        shutil.copyfile(bank.root / "ATTRIBUTION.md", out / "ATTRIBUTION.md")
+    license_text = LICENSE_TEXT if extras else LAYOUT_ONLY_LICENSE_TEXT
     summary: dict[str, int] = {}
-    total = sum(clips.values())
-    with tqdm(total=total, desc="ClothoMix", unit="clip", disable=not progress) as bar:
+    taken: set[str] = set()  # case-folded names so far, over every split
+    clips = settings.clips
+    with tqdm(
+        total=sum(clips.values()), desc="ClothoMix", unit="clip", disable=not progress
+    ) as bar:
         for split in (s for s in SPLITS if s in clips):
             count = int(clips[split])
             folder = out / split
             folder.mkdir()
             captions, metadata, events = [], [], []
             for index in range(count):
-                clip = make_clip(bank, seed, split, index, count, duration)
-                (folder / clip.file_name).write_bytes(
-                    wav_bytes(clip.waveform, clip.plan.sample_rate)
+                seconds = clip_duration(settings.seed, split, index, settings.duration)
+                clip = make_clip(
+                    bank,
+                    settings.seed,
+                    split,
+                    index,
+                    count,
+                    seconds,
+                    sample_rate=settings.sample_rate,
                 )
+                if settings.file_names == "clotho":
+                    name = clotho_style_clip_name(settings.seed, split, index, clip.plan)
+                    clip = replace(clip, file_name=unique_name(name, taken))
+                (folder / clip.file_name).write_bytes(wav_bytes(clip.waveform, clip.sample_rate))
                 captions.append([clip.file_name, *clip.captions])
-                metadata.append(metadata_row(clip, index))
+                metadata.append(metadata_row(clip, index, license_text))
                 events.extend(event_rows(clip))
                 bar.update(1)
             _write_csv(out / f"clotho_metadata_{split}.csv", METADATA_COLUMNS, metadata)
-            _write_csv(out / f"clothomix_events_{split}.csv", EVENTS_HEADER, events)
+            if extras:
+                _write_csv(out / f"clothomix_events_{split}.csv", EVENTS_HEADER, events)
             # Captions last: callers take clotho_captions_evaluation.csv as "build complete".
             _write_csv(out / f"clotho_captions_{split}.csv", CAPTIONS_HEADER, captions)
             summary[split] = count
     return summary
 
 
+def _resolve(
+    scale: str,
+    seed: object,
+    clips: Mapping[str, int] | None,
+    duration: object,
+    sample_rate: object,
+    file_names: object,
+    clotho_layout_only: bool,
+) -> _Settings:
+    if scale not in SCALES:
+        raise ConfigError(f"unknown scale {scale!r}; scales are {', '.join(SCALES)}")
+    preset = SCALES[scale]
+    clips = preset.clips if clips is None else clips
+    duration = preset.duration if duration is None else duration
+    sample_rate = preset.sample_rate if sample_rate is None else sample_rate
+    file_names = preset.file_names if file_names is None else file_names
+    _validate(seed, clips, duration, sample_rate, file_names)
+    if isinstance(duration, (tuple, list)):
+        duration = (float(duration[0]), float(duration[1]))
+    else:
+        duration = float(duration)
+    return _Settings(
+        seed=int(seed),
+        clips=dict(clips),
+        duration=duration,
+        sample_rate=int(sample_rate),
+        file_names=str(file_names),
+        clotho_layout_only=bool(clotho_layout_only),
+        scale=scale,
+    )
+
+
 def generate_clothomix(
     out_dir: str | os.PathLike,
     seed: int = 0,
     clips: Mapping[str, int] | None = None,
-    duration: float = 10.0,
+    duration: Duration | None = None,
     progress: bool = True,
+    scale: str = "demo",
+    sample_rate: int | None = None,
+    file_names: str | None = None,
+    clotho_layout_only: bool = False,
 ) -> dict[str, int]:
-    """Build the ClothoMix demo dataset in `out_dir`; return the clips written per split.
+    """Build ClothoMix in `out_dir`; return the clips written per split.
 
-    `clips` maps split names (development, validation, evaluation) to clip counts (default
-    400/100/100); splits left out are not written. Raises `ConfigError` for an unknown split, a
-    negative count, a negative seed or a duration under one second, and for an `out_dir` that
-    holds other files than ClothoMix. The same arguments always give byte-identical files.
+    `scale` (`demo` or `clotho`, see `SCALES`) gives the defaults of `clips` (split name →
+    clip count; splits left out are not written), `duration` (seconds, or a `(low, high)`
+    range each clip draws its length from, uniformly, in centiseconds), `sample_rate` (Hz) and
+    `file_names` (`clothomix`: `clothomix_{split}_{index}.wav`; `clotho`: Clotho-style titles
+    with spaces and punctuation, unique in the dataset). `clotho_layout_only` leaves out what
+    real Clotho lacks (README, licence files, `clothomix_events_*.csv`).
+
+    Raises `ConfigError` for an unknown scale or split, a negative count, a negative seed, a
+    duration under one second, an unsupported sample rate or name style, and for an `out_dir`
+    that holds other files than ClothoMix. The same arguments always give byte-identical files.
 
     The dataset is written beside `out_dir` and renamed into place when complete, replacing a
     previous one as a whole (see the module's docstring): `out_dir` never holds a half-written
     or mixed dataset, even with several builds at once.
     """
-    clips = DEFAULT_CLIPS if clips is None else clips
-    _validate(seed, clips, duration)
-    clips = dict(clips)
-    duration = float(duration)
+    settings = _resolve(scale, seed, clips, duration, sample_rate, file_names, clotho_layout_only)
     out = Path(out_dir)
     _check_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     building = sibling(out, "building")
     try:
-        summary = _write_dataset(building, int(seed), clips, duration, progress)
+        summary = _write_dataset(building, settings, progress)
         _swap_in(building, out)
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return summary
+
+
+def generate_clotho_layout_fixture(
+    out_dir: str | os.PathLike,
+    clips: Mapping[str, int] | None = None,
+    seed: int = 0,
+    progress: bool = False,
+) -> Path:
+    """A tiny dataset in the exact Clotho v2.1 layout, for tests; returns `out_dir`.
+
+    Clotho scale (15-30 s clips at 44.1 kHz, Clotho-style names that need CSV quoting) with
+    `clips` per split (default `FIXTURE_CLIPS`, 6/3/3) and only Clotho's files:
+    `clotho_captions_{split}.csv`, `clotho_metadata_{split}.csv` and `{split}/*.wav`.
+    """
+    generate_clothomix(
+        out_dir,
+        seed=seed,
+        clips=FIXTURE_CLIPS if clips is None else clips,
+        progress=progress,
+        scale="clotho",
+        clotho_layout_only=True,
+    )
+    return Path(out_dir)

@@ -69,12 +69,12 @@ def test_two_builds_at_once_with_other_arguments_leave_one_whole_dataset(
     real_make_clip = generate_module.make_clip
     a_waiting, b_done = threading.Event(), threading.Event()
 
-    def make_clip(bank, seed, split, index, count, duration):
+    def make_clip(bank, seed, split, index, count, duration, **options):
         # Build A pauses after its first evaluation clip until build B has finished.
         if threading.current_thread().name == "A" and split == "evaluation" and index == 1:
             a_waiting.set()
             b_done.wait(timeout=120)
-        return real_make_clip(bank, seed, split, index, count, duration)
+        return real_make_clip(bank, seed, split, index, count, duration, **options)
 
     monkeypatch.setattr(generate_module, "make_clip", make_clip)
     errors = []
@@ -111,10 +111,10 @@ def test_a_failed_build_leaves_the_previous_dataset_untouched(tmp_path, monkeypa
     folder = _build(tmp_path / "clothomix", A)
     real_make_clip = generate_module.make_clip
 
-    def make_clip(bank, seed, split, index, count, duration):
+    def make_clip(bank, seed, split, index, count, duration, **options):
         if index == 1:
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_make_clip(bank, seed, split, index, count, duration)
+        return real_make_clip(bank, seed, split, index, count, duration, **options)
 
     monkeypatch.setattr(generate_module, "make_clip", make_clip)
     with pytest.raises(OSError):

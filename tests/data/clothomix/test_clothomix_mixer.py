@@ -26,7 +26,7 @@ def bank():
     return load_bank()
 
 
-@pytest.mark.parametrize("duration", [1.0, 3.0, 10.0])
+@pytest.mark.parametrize("duration", [1.0, 3.0, 10.0, 15.0, 30.0])
 def test_plans_keep_events_inside_the_clip_in_order_without_overlap(bank, duration):
     sr = BANK_SAMPLE_RATE
     for seed in range(150):
@@ -51,6 +51,23 @@ def test_plans_keep_events_inside_the_clip_in_order_without_overlap(bank, durati
                 else:
                     assert onset >= previous_end
                 previous_end = onset + played
+
+
+@pytest.mark.parametrize("duration", [15.0, 30.0])
+def test_events_spread_over_long_clips(bank, duration):
+    # Clotho-scale clips (15-30 s): the free time is shared out before, between and after the
+    # events, so they are not bunched at the start, and every part of the clip gets some.
+    sr = BANK_SAMPLE_RATE
+    centres, starts, ends = [], [], []
+    for seed in range(300):
+        plan = plan_clip(bank, np.random.default_rng(seed), duration)
+        spans = [(o, o + n) for e in plan.events for o, n in zip(e.onsets, e.lengths, strict=True)]
+        starts.append(spans[0][0] / sr)
+        ends.append(spans[-1][1] / sr)
+        centres.append((spans[0][0] + spans[-1][1]) / 2 / plan.length)
+    assert 0.4 < float(np.mean(centres)) < 0.6
+    assert min(starts) < 1.0 and max(ends) > duration - 1.0
+    assert np.mean([start > duration / 3 for start in starts]) > 0.1
 
 
 def test_plans_vary_and_repeat_exactly(bank):
