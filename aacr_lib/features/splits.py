@@ -97,12 +97,22 @@ def read_items(data_dir: str | os.PathLike, data: DataConfig, split: str) -> lis
 
 
 def load_split(
-    data_dir: str | os.PathLike, data: DataConfig, split: str, progress: bool = True
+    data_dir: str | os.PathLike,
+    data: DataConfig,
+    split: str,
+    progress: bool = True,
+    device: str = "cpu",
 ) -> SplitData:
-    """Read a split and make sure its feature cache is complete (computing what is missing)."""
+    """Read a split and make sure its feature cache is complete (computing what is missing, on
+    `device`: VGGish on a GPU server runs on its GPU)."""
     items = read_items(data_dir, data, split)
     path = build_feature_cache(
-        data_dir, data.features, split, config=feature_config(data), progress=progress
+        data_dir,
+        data.features,
+        split,
+        config=feature_config(data),
+        device=device,
+        progress=progress,
     )
     return SplitData(split, items, CachedFeatures(path))
 
@@ -121,9 +131,13 @@ def load_splits(
     """
     names = list(splits or data.splits)
     main = accelerator is None or accelerator.is_main_process
+    device = str(accelerator.device) if accelerator is not None else "cpu"
     loaded = {}
     if main:
-        loaded = {split: load_split(data_dir, data, split, progress=progress) for split in names}
+        loaded = {
+            split: load_split(data_dir, data, split, progress=progress, device=device)
+            for split in names
+        }
     if accelerator is not None:
         accelerator.wait_for_everyone()
     if not main:
