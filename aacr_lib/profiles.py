@@ -7,9 +7,9 @@ GPU server; `paper` is another name for it, kept for `aacr train --profile paper
 own overlay per profile (`aacr_lib.experiments`).
 
 A notebook's `parameters` cell holds `profile`, `data_root`, `runs_root`, `device`, `smoke` and
-`overrides` (per task, `KEY=VALUE` strings applied to every run of the chapter after the
-profile and the experiment: how the test suite's clotho rehearsal shrinks the report's sizes
-while keeping the clotho code path); `notebook_context(...)` turns them into concrete
+`overrides` (per task, `KEY=VALUE` strings that change the profile for every run of the
+chapter, before each experiment's overlay: how the test suite's clotho rehearsal shrinks the
+report's sizes while keeping the clotho code path); `notebook_context(...)` turns them into concrete
 directories, making sure the data exists:
 the `demo` profile builds ClothoMix when it is missing, `clotho` names the download command,
 and `smoke=True` (the test suite) runs the `smoke` profile on a tiny ClothoMix so every chapter

@@ -8,7 +8,8 @@ sentence similarity matches the references' wording.
 
 The captioning run is, in order: `caption_based.captioning_run` (a run directory), or the run of
 `caption_based.captioning_experiment` (by default `final`, the report's own captioning model,
-Table 9) at the same profile, trained first when it does not exist yet (`aacr_lib.captioning.run.train_captioning` returns a finished run at once). Its generated
+Table 9) at the same profile, trained first when it does not exist yet
+(`aacr_lib.captioning.run.train_captioning` returns a finished run at once). Its generated
 captions of the evaluation split are reused; clips it did not caption are decoded here.
 
 This module is the one place where retrieval uses the captioning task, and it uses only
