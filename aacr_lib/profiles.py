@@ -107,7 +107,9 @@ class NotebookContext:
 
 
 def ensure_clothomix(directory: Path, smoke: bool = False, progress: bool = True) -> Path:
-    """Build ClothoMix in `directory` unless a complete copy is already there.
+    """Build ClothoMix in `directory` unless a complete copy of this version is already there
+    (a copy an older aacr built, `clothomix_version` below `CLOTHOMIX_VERSION`, is rebuilt:
+    the runs of this version expect its clips).
 
     Safe when several processes ask at once (an `accelerate launch` of N processes, or two
     notebooks): one builds under a file lock beside the directory, the others wait for it and
@@ -116,12 +118,25 @@ def ensure_clothomix(directory: Path, smoke: bool = False, progress: bool = True
     """
     directory = Path(directory)
     marker = directory / "clotho_captions_evaluation.csv"
-    if marker.is_file():
+
+    def current() -> bool:
+        return (
+            marker.is_file()
+            and clothomix.clothomix_version(directory) == clothomix.CLOTHOMIX_VERSION
+        )
+
+    if current():
         return directory
     directory.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(directory.parent / f".{directory.name}.lock")):
-        if marker.is_file():
+        if current():
             return directory  # built by another process while this one waited
+        if marker.is_file():
+            found = clothomix.clothomix_version(directory)
+            print(
+                f"{directory} holds ClothoMix version {found}; this aacr uses version "
+                f"{clothomix.CLOTHOMIX_VERSION}: rebuilding it"
+            )
         if smoke:
             clothomix.generate_clothomix(
                 directory, seed=0, clips=SMOKE_CLIPS, duration=SMOKE_DURATION, progress=False

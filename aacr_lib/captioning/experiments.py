@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from aacr_lib.captioning.config import CaptioningConfig
+from aacr_lib.data.clothomix.generate import CLOTHOMIX_VERSION
 from aacr_lib.experiments import Experiment, ExperimentSet, merge_overlays
 
 CLOTHO_PROFILE: dict[str, Any] = {}  # the defaults are the paper's baseline
@@ -22,6 +23,7 @@ CLOTHO_PROFILE: dict[str, Any] = {}  # the defaults are the paper's baseline
 DEMO_PROFILE: dict[str, Any] = {
     "data": {
         "dataset": "clothomix",
+        "version": CLOTHOMIX_VERSION,
         # The VGGish stand-in: log-mel patches pooled per 0.96 s, mean and std → 128-d, so
         # the adapter has VGGish's input width.
         "features": "logmel_pooled",

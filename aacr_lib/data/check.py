@@ -25,6 +25,8 @@ errors
     audio_nonfinite            the audio holds NaN or infinite samples
     metadata_csv_unreadable / metadata_csv_columns / metadata_csv_row
                                the optional metadata CSV is present but broken
+    recording_overlap          (ClothoMix) a source recording of the sound bank is heard in
+                               two splits: evaluation would measure sounds seen in training
 warnings
     captions_csv_extra_columns the captions CSV has columns beyond the Clotho ones (ignored)
     audio_extra                an audio file in {split}/ is not listed in the CSV
@@ -36,6 +38,7 @@ infos
     metadata_missing           no metadata CSV (it is optional)
     audio_sample_rate          files not at 44.1 kHz (resampled on load)
     audio_channels             files that are not mono (down-mixed on load)
+    recordings_disjoint        (ClothoMix) the source recordings per split, none shared
 """
 
 from __future__ import annotations
@@ -503,4 +506,52 @@ def check_dataset(
                 )
     for split in chosen:
         _check_split(report, root, split, progress, decode_audio)
+    _check_recording_overlap(report, root, chosen)
     return report
+
+
+BANK_LINK = "soundbank:"
+
+
+def _check_recording_overlap(report: CheckReport, root: Path, splits: Iterable[str]) -> None:
+    """ClothoMix only (its metadata links every clip to the bank files it mixes): which source
+    recordings each split hears, and an error for each one heard in two splits."""
+    used: dict[str, dict[str, str]] = {}  # split → bank file → first clip using it
+    for split in splits:
+        metadata, _ = parse_metadata_csv(metadata_csv_path(root, split))
+        for clip, values in metadata.items():
+            for link in str(values.get("sound_link", "")).split(";"):
+                if link.startswith(BANK_LINK):
+                    used.setdefault(split, {}).setdefault(link[len(BANK_LINK) :], clip)
+    if not used:
+        return  # not ClothoMix (Clotho links to Freesound)
+    from aacr_lib.data.clothomix.bank import load_bank
+
+    recording_of = {sound.file: sound.recording for sound in load_bank().sounds}
+    heard: dict[str, dict[str, str]] = defaultdict(dict)  # recording → split → clip
+    for split, files in used.items():
+        for file, clip in files.items():
+            recording = recording_of.get(file, file)
+            heard[recording].setdefault(split, clip)
+    shared = {rec: where for rec, where in heard.items() if len(where) > 1}
+    for recording, where in sorted(shared.items()):
+        clips = ", ".join(f"{clip} ({split})" for split, clip in where.items())
+        report.add(
+            "error",
+            "recording_overlap",
+            None,
+            root,
+            f"source recording {recording} is heard in {len(where)} splits, e.g. {clips}; "
+            "rebuild with `aacr data demo` (this aacr keeps recordings to one split)",
+        )
+    if not shared:
+        counts = ", ".join(
+            f"{split} {sum(1 for where in heard.values() if split in where)}" for split in used
+        )
+        report.add(
+            "info",
+            "recordings_disjoint",
+            None,
+            root,
+            f"sound-bank recordings per split: {counts}; none is heard in two splits",
+        )

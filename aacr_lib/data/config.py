@@ -19,6 +19,10 @@ class DataConfig:
     # Folder name under the data root (`clotho`, `clothomix`); the run records the data's
     # fingerprint, so a run directory never mixes two datasets.
     dataset: str = "clotho"
+    # The ClothoMix version the run expects (`aacr_lib.data.clothomix.CLOTHOMIX_VERSION`, set by
+    # the demo profiles): part of the config, so the run's name changes with the dataset's
+    # content; a run refuses a ClothoMix folder of another version. None: not checked.
+    version: int | None = None
     # Feature kind of `aacr_lib.features` and field overrides of its default config.
     features: str = "logmel"
     feature_options: dict[str, Any] = field(default_factory=dict)
@@ -32,6 +36,21 @@ class DataConfig:
     def splits(self) -> tuple[str, str, str]:
         """(train, validation, evaluation) split names."""
         return (self.train_split, self.validation_split, self.evaluation_split)
+
+    def check_version(self, data_dir) -> None:
+        """A `DataError` when `data_dir` is not the ClothoMix version this config expects."""
+        if self.version is None:
+            return
+        from aacr_lib.data.clothomix.generate import clothomix_version
+        from aacr_lib.errors import DataError
+
+        found = clothomix_version(data_dir)
+        if found != self.version:
+            what = "no ClothoMix README" if found is None else f"ClothoMix version {found}"
+            raise DataError(
+                f"{data_dir}: {what}, but this run expects ClothoMix version {self.version}; "
+                f"rebuild it with `aacr data demo --out {data_dir}`"
+            )
 
     def validate(self) -> None:
         """A `ConfigError` for a value no run can use."""

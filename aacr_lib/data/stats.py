@@ -139,3 +139,40 @@ def split_sizes(summary: pd.DataFrame, dataset_name: str) -> pd.DataFrame:
     )
     frame.index.name = "split"
     return frame
+
+
+def recording_splits(bank=None) -> pd.DataFrame:
+    """ClothoMix's split rule at work: per label of the sound bank, its kind and how many
+    distinct source recordings serve each split (`aacr_lib.data.clothomix.bank`); labels
+    with fewer than `MIN_RECORDINGS` are development-only."""
+    from aacr_lib.data.clothomix.bank import MIN_RECORDINGS, SPLIT_NAMES, load_bank
+
+    bank = bank if bank is not None else load_bank()
+    rows = []
+    for kind in ("background", "event"):
+        for label in bank.labels(kind):
+            splits = Counter(bank.recordings(label).values())
+            total = sum(splits.values())
+            rows.append(
+                {
+                    "label": label,
+                    "kind": kind,
+                    "files": len(bank.variants(label)),
+                    "recordings": total,
+                    **{split: splits.get(split, 0) for split in SPLIT_NAMES},
+                    "held out": "yes" if total >= MIN_RECORDINGS else "development only",
+                }
+            )
+    return pd.DataFrame(rows).set_index("label")
+
+
+def development_only_sentence(recordings: pd.DataFrame) -> str:
+    """Which labels of `recording_splits` occur in development only, as a sentence."""
+    held = recordings[recordings["held out"] != "yes"]
+    if held.empty:
+        return "Every label of the bank has recordings in all three splits."
+    names = ", ".join(label.replace("_", " ") for label in held.index)
+    return (
+        f"Development only (fewer than three distinct recordings): {names}. Validation and "
+        "evaluation clips never contain these sounds."
+    )

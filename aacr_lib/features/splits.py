@@ -86,8 +86,10 @@ class SplitData:
 def read_items(data_dir: str | os.PathLike, data: DataConfig, split: str) -> list[ClothoItem]:
     """A split's clips in CSV order, cut to `data.max_clips`.
 
-    Raises `DataError` when the split has no clips or lists audio that is not there.
+    Raises `DataError` when the split has no clips or lists audio that is not there, or when the
+    folder is not the ClothoMix version the config expects (`DataConfig.check_version`).
     """
+    data.check_version(data_dir)
     items = read_split(data_dir, split, require_audio=True, metadata=False)
     if data.max_clips is not None:
         items = items[: data.max_clips]

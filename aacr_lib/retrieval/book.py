@@ -16,12 +16,13 @@ import pandas as pd
 
 from aacr_lib.config import deep_merge, parse_overrides
 from aacr_lib.data import soundbank
+from aacr_lib.data.unseen import UNSEEN_DIR, load_unseen
 from aacr_lib.errors import PretrainedUnavailable
 from aacr_lib.experiments import ExperimentResult
 from aacr_lib.features.splits import feature_dim
 from aacr_lib.models.retrieval import count_parameters
 from aacr_lib.profiles import NotebookContext
-from aacr_lib.retrieval.caption_based import missing_captioner
+from aacr_lib.retrieval.caption_based import caption_recordings, missing_captioner
 from aacr_lib.retrieval.display import search_table
 from aacr_lib.retrieval.experiments import (
     EXPERIMENT_SET,
@@ -30,6 +31,7 @@ from aacr_lib.retrieval.experiments import (
     resolve_config,
 )
 from aacr_lib.retrieval.index import SearchIndex, build_index, find_audio_files
+from aacr_lib.retrieval.inference import read_config
 from aacr_lib.retrieval.run import missing_requirements, train_config
 from aacr_lib.retrieval.task import TASK, build_retrieval_model
 
@@ -168,3 +170,63 @@ def search_examples(
 ) -> dict[str, pd.DataFrame]:
     """Each query's top-k recordings as a table (rank, score, file, seconds)."""
     return {query: search_table(index.search(query, k=k)) for query in queries}
+
+
+def unseen_recordings(
+    context: NotebookContext, retrieval: ExperimentResult, caption_based: ExperimentResult
+) -> tuple[pd.DataFrame, str]:
+    """What the demo models make of real recordings from a package the bank does not use
+    (`aacr_lib.data.unseen`): per recording, what it is, whether the demo has its label, the
+    caption-based experiment's captioner's caption, and where a search for its description
+    ranks it among those recordings and the whole sound bank (the recordings the demo was
+    trained on), with the `retrieval` run; and a sentence saying how many it found first.
+
+    A missing run gives n/a cells with the reason, never a made-up caption or rank.
+    """
+    recordings = load_unseen()
+    folder = context.runs_root / "_search_demo" / ("smoke-unseen" if context.smoke else "unseen")
+    sample_recordings(soundbank_dir(), folder, limit=6 if context.smoke else None)
+    sample_recordings(UNSEEN_DIR, folder)
+    paths = [folder / recording.file for recording in recordings]
+    if caption_based.run is not None:
+        captions = caption_recordings(
+            read_config(caption_based.run),
+            paths,
+            context.run_profile,
+            context.data_dir,
+            context.runs_root,
+            context.device,
+        )
+    else:
+        captions = [f"n/a: {caption_based.reason}"] * len(recordings)
+    ranks: list[object] = [f"n/a: {retrieval.reason}"] * len(recordings)
+    top: list[object] = ["n/a"] * len(recordings)
+    searched = 0
+    if retrieval.run is not None:
+        index_dir = folder.parent / f"index-unseen-{retrieval.run.name}"
+        build_index(folder, retrieval.run.path, index_dir, progress=False)
+        index = SearchIndex(index_dir)
+        searched = len(index.entries)
+        hits = index.search_many([r.description for r in recordings], k=searched)
+        for i, (recording, ranking) in enumerate(zip(recordings, hits, strict=True)):
+            names = [Path(hit.path).name for hit in ranking]
+            ranks[i] = names.index(recording.file) + 1 if recording.file in names else None
+            top[i] = names[0] if names else None
+    frame = pd.DataFrame(
+        {
+            "recording": [r.file for r in recordings],
+            "what it is": [r.description for r in recordings],
+            "demo label": [r.label.replace("_", " ") or "none" for r in recordings],
+            "caption (final captioner)": captions,
+            f"rank of its description (of {searched})": ranks,
+            "first hit": top,
+        }
+    ).set_index("recording")
+    firsts = sum(1 for rank in ranks if rank == 1)
+    sentence = (
+        f"A search for each recording's description found it first {firsts} time(s) out of "
+        f"{len(recordings)}, among {searched} recordings."
+        if retrieval.run is not None
+        else f"No search: {retrieval.reason}"
+    )
+    return frame, sentence

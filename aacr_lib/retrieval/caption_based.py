@@ -27,6 +27,7 @@ import numpy as np
 
 from aacr_lib.captioning.run import (
     caption_clips,
+    caption_files,
     captioner_missing_requirements,
     train_captioning,
 )
@@ -97,6 +98,22 @@ def missing_captioner(
     return captioner_missing_requirements(
         settings.captioning_experiment, profile, settings.captioning_overrides, runs_root
     )
+
+
+def caption_recordings(
+    config: RetrievalConfig,
+    paths: Sequence[Path],
+    profile: str,
+    data_dir: Path,
+    runs_root: str | os.PathLike | None,
+    device: str = "cpu",
+) -> list[str]:
+    """The captioner's caption of each file (any recording: the book's unseen ones), or an
+    `error: …` line for a file it cannot read; the captioner is the config's (trained when
+    missing, as for caption-based retrieval)."""
+    captioner = captioning_run(config, profile, data_dir, runs_root, device, progress=False)
+    results = caption_files(list(paths), captioner.path, device=device)
+    return [r.caption or "" if r.ok else f"error: {r.error}" for r in results]
 
 
 def generate_captions(

@@ -289,3 +289,17 @@ def format_metrics(metrics: Mapping[str, Any]) -> str:
     if metrics.get("chance_r10") is not None:
         lines.append(f"chance R@10 = 10 / clips = {metrics['chance_r10']:.4f}")
     return "\n".join(lines)
+
+
+def show_unseen_players(frame: pd.DataFrame, audio_dir: str | os.PathLike) -> None:
+    """An audio player per recording of `book.unseen_recordings`' table, beside its caption."""
+    for name, row in frame.iterrows():
+        caption = html.escape(str(row["caption (final captioner)"]))
+        display(
+            HTML(
+                f"<b>{html.escape(str(name))}</b>: {html.escape(row['what it is'])}<br>"
+                f"<i>the captioner: {caption}</i>"
+            )
+        )
+        waveform, rate = load_audio(Path(audio_dir) / str(name), SPECTROGRAM_SR)
+        display(audio_player(waveform, rate))

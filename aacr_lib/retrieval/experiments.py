@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aacr_lib.data.clothomix.generate import CLOTHOMIX_VERSION
 from aacr_lib.experiments import Experiment, ExperimentSet, merge_overlays
 from aacr_lib.retrieval.config import RetrievalConfig
 
@@ -26,7 +27,7 @@ CLOTHO_PROFILE: dict[str, Any] = {"data": {"dataset": "clotho"}}
 
 DEMO_PROFILE: dict[str, Any] = {
     # Each clip is encoded once per epoch for its five captions.
-    "data": {"dataset": "clothomix", "examples": "clips"},
+    "data": {"dataset": "clothomix", "version": CLOTHOMIX_VERSION, "examples": "clips"},
     "model": {
         # 160 ms frames (8 log-mel frames averaged) and narrower convolutions: the CRNN's cost
         # is linear in frames (its GRU steps through them one by one) and quadratic in channels.

@@ -17,6 +17,16 @@ awkward file names, offline). Explicit arguments override the scale's values. Wi
 the audio folders), so a test can fabricate a tiny dataset in the exact Clotho v2.1 layout
 (`generate_clotho_layout_fixture`).
 
+**Recording-disjoint splits.** Each split's clips are mixed only from the bank files serving
+that split (`SoundBank.for_split`, the rule in `aacr_lib.data.clothomix.bank`): no source
+recording is heard in two splits, so the evaluation split measures sounds the models never
+heard, as Clotho's does. Labels with fewer than three recordings occur in development only.
+
+**Versions.** `CLOTHOMIX_VERSION` names the dataset's content (the bank and the split rule);
+it is written into the README (`clothomix_version` reads it back), and every demo run's config
+holds it (`data.version`), so a run's name and its numbers change with it and with nothing
+else: the same version and seed give byte-identical files.
+
 Every clip is made from its own random generators seeded with (seed, split, index, stream), so
 a clip's audio, captions and duration do not depend on how many clips come before it, and the
 same arguments always give byte-identical files. Clotho-style names are drawn the same way;
@@ -74,16 +84,20 @@ DURATION_STEP = 0.01
 SAMPLE_RATES = (16_000, 22_050, 32_000, 44_100, 48_000)
 FILE_NAME_STYLES = ("clothomix", "clotho")
 EVENTS_HEADER = ("file_name", "label", "kind", "onset", "offset")
+# 1: the 0 A.D. and MegaGlest bank, every split mixed from every recording (until December
+# 2026). 2: seven packages' recordings, each source recording in one split.
+CLOTHOMIX_VERSION = 2
+VERSION_LINE = "Version: "
 MANUFACTURER = "ClothoMix (aacr demo data)"
 LICENSE_TEXT = (
-    "CC-BY-SA-3.0; mixed from recordings of 0 A.D. (Wildfire Games) and MegaGlest "
-    "(The Glest Team, The MegaGlest Team), see ATTRIBUTION.md"
+    "CC-BY-SA-3.0; mixed from recordings of 0 A.D., MegaGlest, Red Eclipse, SuperTuxKart, "
+    "Flare, Lugaru and Minetest (Debian packages), see ATTRIBUTION.md"
 )
 # A Clotho-layout-only build has no ATTRIBUTION.md of its own: the licence names the one of the
 # installed package (CC BY-SA asks for the credits to travel with the adaptation).
 LAYOUT_ONLY_LICENSE_TEXT = (
     "CC-BY-SA-3.0 (https://creativecommons.org/licenses/by-sa/3.0/); mixed from recordings of "
-    "0 A.D. (Wildfire Games) and MegaGlest (The Glest Team, The MegaGlest Team), credits in "
+    "0 A.D., MegaGlest, Red Eclipse, SuperTuxKart, Flare, Lugaru and Minetest, credits in "
     "aacr_lib/data/soundbank/ATTRIBUTION.md of the aacr package"
 )
 # Distinct streams for the audio, the captions, the name and the duration of a clip: changing
@@ -222,8 +236,11 @@ def make_clip(
     duration: float,
     sample_rate: int = BANK_SAMPLE_RATE,
 ) -> Clip:
-    """Plan, render and caption clip `index` of `split`; the mix is made at the bank's 16 kHz
-    and resampled (soxr HQ, `aacr_lib.audio.resample`) when `sample_rate` is another."""
+    """Plan, render and caption clip `index` of `split` from the bank files serving `split`;
+    the mix is made at the bank's 16 kHz and resampled (soxr HQ, `aacr_lib.audio.resample`)
+    when `sample_rate` is another."""
+    if bank.split != split:
+        bank = bank.for_split(split)
     audio_rng = clip_rng(seed, split, index, _AUDIO_STREAM)
     plan = plan_clip(bank, audio_rng, duration)
     waveform = render_clip(plan, load_sound, audio_rng)
@@ -346,9 +363,14 @@ def _readme(settings: _Settings, bank: SoundBank) -> str:
             f"{rate}, {settings.file_names} file names, clips: {counts}.\n\n"
         )
     )
+    held_out = sorted(set(bank.for_split("evaluation").labels("event")))
+    development_only = (
+        ", ".join(label for label in bank.labels("event") if label not in held_out) or "none"
+    )
     return (
         "ClothoMix: offline demo data in the Clotho v2.1 layout\n"
         "======================================================\n\n"
+        f"{VERSION_LINE}{CLOTHOMIX_VERSION}\n\n"
         "Made by `aacr data demo` (aacr_lib.data.clothomix.generate_clothomix) with\n"
         f"{made_with}"
         "Each clip mixes one background recording (looped or cropped) with one to three event\n"
@@ -359,16 +381,40 @@ def _readme(settings: _Settings, bank: SoundBank) -> str:
         f"(16-bit PCM, {rate} mono), and clothomix_events_{{split}}.csv with the ground truth\n"
         "(file_name,label,kind,onset,offset in seconds).\n\n"
         f"Backgrounds: {backgrounds}.\nEvents: {events}.\n\n"
+        "Splits\n"
+        "------\n"
+        "Recording-disjoint, as in Clotho: each source recording of the sound bank (every file\n"
+        "cut from one source file, and source files with the same audio) serves exactly one\n"
+        "split, chosen per label (about 17.5 % of a label's recordings each for validation and\n"
+        "evaluation, the rest for development); so evaluation clips mix recordings no model\n"
+        "heard in training. Events with fewer than three recordings occur in development only:\n"
+        f"{development_only}.\n\n"
         "Licence and attribution\n"
         "-----------------------\n"
-        "The recordings come from the Debian packages 0ad-data (0 A.D., Copyright (C) 2009\n"
-        "Wildfire Games, http://www.wildfiregames.com/) and megaglest-data (MegaGlest,\n"
-        "Copyright 2001-2008 The Glest Team, 2008-2017 The MegaGlest Team, http://megaglest.org,\n"
-        "and the authors named in ATTRIBUTION.md), all under the Creative Commons\n"
-        "Attribution-ShareAlike 3.0 licence. ClothoMix is an adaptation of them and is licensed\n"
-        "under CC BY-SA 3.0 as well (https://creativecommons.org/licenses/by-sa/3.0/); the legal\n"
-        "code is in LICENSE.txt, the per-recording credits in ATTRIBUTION.md.\n"
+        "The recordings come from the Debian packages 0ad-data (0 A.D., Wildfire Games),\n"
+        "megaglest-data (MegaGlest, The Glest Team and The MegaGlest Team), redeclipse-data\n"
+        "(Red Eclipse), supertuxkart-data (SuperTuxKart), flare-game (Flare), lugaru-data\n"
+        "(Lugaru, Wolfire Games) and minetest-data (Minetest Game), each file under CC BY-SA 3.0,\n"
+        "CC BY 3.0 or CC0 1.0 with the authors named in ATTRIBUTION.md. ClothoMix is an\n"
+        "adaptation of them and is licensed under CC BY-SA 3.0\n"
+        "(https://creativecommons.org/licenses/by-sa/3.0/); the legal code is in LICENSE.txt,\n"
+        "the per-recording credits in ATTRIBUTION.md.\n"
     )
+
+
+def clothomix_version(directory: str | os.PathLike) -> int | None:
+    """The ClothoMix version a folder was built with, from its README (`None`: no README, or
+    not one ClothoMix wrote; version 1 wrote no version line)."""
+    readme = Path(directory) / "README.txt"
+    if not readme.is_file():
+        return None
+    text = readme.read_text(encoding="utf-8", errors="replace")
+    if not text.startswith(README_TITLE):
+        return None
+    for line in text.splitlines():
+        if line.startswith(VERSION_LINE) and line[len(VERSION_LINE) :].strip().isdigit():
+            return int(line[len(VERSION_LINE) :].strip())
+    return 1
 
 
 # What a ClothoMix folder may hold besides its clips: a folder with anything else in it is
@@ -388,7 +434,10 @@ def _made_by_clothomix(out: Path) -> bool:
     rows = 0
     for path in sorted(out.glob("clotho_metadata_*.csv")):
         metadata, _ = parse_metadata_csv(path)
-        if any(values.get("manufacturer") != MANUFACTURER for values in metadata.values()):
+        if any(
+            not str(values.get("manufacturer", "")).startswith("ClothoMix")
+            for values in metadata.values()
+        ):
             return False
         rows += len(metadata)
     return rows > 0
@@ -444,6 +493,7 @@ def _write_dataset(out: Path, settings: _Settings, progress: bool) -> dict[str, 
     from tqdm.auto import tqdm
 
     bank = load_bank()
+    split_banks = {split: bank.for_split(split) for split in SPLITS if split in settings.clips}
     out.mkdir(parents=True)
     extras = not settings.clotho_layout_only
     if extras:
@@ -465,7 +515,7 @@ def _write_dataset(out: Path, settings: _Settings, progress: bool) -> dict[str, 
             for index in range(count):
                 seconds = clip_duration(settings.seed, split, index, settings.duration)
                 clip = make_clip(
-                    bank,
+                    split_banks[split],
                     settings.seed,
                     split,
                     index,
