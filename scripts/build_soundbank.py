@@ -500,20 +500,11 @@ MANIFEST_COLUMNS = (
     "licence",
     "attribution",
 )
-UNSEEN_COLUMNS = (
-    "file",
-    "label",
-    "description",
-    "duration",
-    "frames",
-    "sample_rate",
-    "bytes",
-    "sha256",
-    "source_package",
-    "source_version",
-    "source_path",
-    "licence",
-    "attribution",
+# The unseen recordings' manifest: the same, less what only the bank's files have.
+UNSEEN_COLUMNS = tuple(
+    column
+    for column in MANIFEST_COLUMNS
+    if column not in ("kind", "source_window", "recording", "split")
 )
 
 
@@ -919,6 +910,28 @@ def _convert(pick: Pick, work: Path, zip_cache, name: str):
     return audio, data, source_path, local
 
 
+def provenance(
+    pick: Pick, name: str, audio: np.ndarray, data: bytes, versions: dict[str, str], source: str
+) -> dict[str, str]:
+    """The manifest fields every file has: what it is, its signal, where it came from, its rights."""
+    licence, credit = rights(pick)
+    return {
+        "file": name,
+        "label": pick.label,
+        "description": pick.description,
+        "duration": f"{len(audio) / SAMPLE_RATE:.3f}",
+        "frames": str(len(audio)),
+        "sample_rate": str(SAMPLE_RATE),
+        "bytes": str(len(data)),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "source_package": pick.package,
+        "source_version": versions[pick.package],
+        "source_path": source,
+        "licence": licence,
+        "attribution": credit,
+    }
+
+
 def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
@@ -955,26 +968,13 @@ def build(out: Path, debs: Path | None, unseen_out: Path = UNSEEN_DIR) -> None:
                 sources[source_id] = (pick.label, pick.kind, material_signal(whole))
             (out / name).write_bytes(data)
             window = f"{pick.start:g}-{pick.end:g}" if pick.end is not None else ""
-            licence, credit = rights(pick)
             rows.append(
                 {
-                    "file": name,
-                    "label": pick.label,
+                    **provenance(pick, name, audio, data, versions, source_path),
                     "kind": pick.kind,
-                    "description": pick.description,
-                    "duration": f"{len(audio) / SAMPLE_RATE:.3f}",
-                    "frames": str(len(audio)),
-                    "sample_rate": str(SAMPLE_RATE),
-                    "bytes": str(len(data)),
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                    "source_package": pick.package,
-                    "source_version": versions[pick.package],
-                    "source_path": source_path,
                     "source_window": window,
                     "recording": source_id,
                     "split": "",
-                    "licence": licence,
-                    "attribution": credit,
                 }
             )
             print(f"{name:24s} {len(audio) / SAMPLE_RATE:6.2f} s {len(data) / 1024:7.1f} KiB")
@@ -998,24 +998,7 @@ def build(out: Path, debs: Path | None, unseen_out: Path = UNSEEN_DIR) -> None:
             name = f"{Path(pick.path).stem.lower()}.ogg"
             audio, data, source_path, _ = _convert(pick, work, zip_cache, name)
             (unseen_out / name).write_bytes(data)
-            licence, credit = rights(pick)
-            unseen_rows.append(
-                {
-                    "file": name,
-                    "label": pick.label,
-                    "description": pick.description,
-                    "duration": f"{len(audio) / SAMPLE_RATE:.3f}",
-                    "frames": str(len(audio)),
-                    "sample_rate": str(SAMPLE_RATE),
-                    "bytes": str(len(data)),
-                    "sha256": hashlib.sha256(data).hexdigest(),
-                    "source_package": pick.package,
-                    "source_version": versions[pick.package],
-                    "source_path": source_path,
-                    "licence": licence,
-                    "attribution": credit,
-                }
-            )
+            unseen_rows.append(provenance(pick, name, audio, data, versions, source_path))
         _write_csv(unseen_out / "manifest.csv", UNSEEN_COLUMNS, unseen_rows)
         (unseen_out / "ATTRIBUTION.md").write_text(
             unseen_markdown(versions, unseen_rows), encoding="utf-8"

@@ -38,18 +38,18 @@ class DataConfig:
         return (self.train_split, self.validation_split, self.evaluation_split)
 
     def check_version(self, data_dir) -> None:
-        """A `DataError` when `data_dir` is not the ClothoMix version this config expects."""
+        """A `DataError` when `data_dir` is a ClothoMix of another version than this config
+        expects (a folder ClothoMix did not write, such as your own data, is not checked)."""
         if self.version is None:
             return
         from aacr_lib.data.clothomix.generate import clothomix_version
         from aacr_lib.errors import DataError
 
         found = clothomix_version(data_dir)
-        if found != self.version:
-            what = "no ClothoMix README" if found is None else f"ClothoMix version {found}"
+        if found is not None and found != self.version:
             raise DataError(
-                f"{data_dir}: {what}, but this run expects ClothoMix version {self.version}; "
-                f"rebuild it with `aacr data demo --out {data_dir}`"
+                f"{data_dir}: ClothoMix version {found}, but this run expects ClothoMix version "
+                f"{self.version}; rebuild it with `aacr data demo --out {data_dir}`"
             )
 
     def validate(self) -> None:
