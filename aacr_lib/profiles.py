@@ -109,7 +109,8 @@ class NotebookContext:
 def ensure_clothomix(directory: Path, smoke: bool = False, progress: bool = True) -> Path:
     """Build ClothoMix in `directory` unless a complete copy of this version is already there
     (a copy an older aacr built, `clothomix_version` below `CLOTHOMIX_VERSION`, is rebuilt:
-    the runs of this version expect its clips).
+    the runs of this version expect its clips; a complete folder ClothoMix did not write is
+    left as it is).
 
     Safe when several processes ask at once (an `accelerate launch` of N processes, or two
     notebooks): one builds under a file lock beside the directory, the others wait for it and
@@ -120,10 +121,10 @@ def ensure_clothomix(directory: Path, smoke: bool = False, progress: bool = True
     marker = directory / "clotho_captions_evaluation.csv"
 
     def current() -> bool:
-        return (
-            marker.is_file()
-            and clothomix.clothomix_version(directory) == clothomix.CLOTHOMIX_VERSION
-        )
+        # Complete, and not an older ClothoMix (a folder ClothoMix did not write, such as
+        # your own data given to `aacr train --data-dir`, is used as it is).
+        version = clothomix.clothomix_version(directory)
+        return marker.is_file() and version in (None, clothomix.CLOTHOMIX_VERSION)
 
     if current():
         return directory
