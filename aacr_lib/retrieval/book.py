@@ -184,10 +184,7 @@ def unseen_recordings(
     A missing run gives n/a cells with the reason, never a made-up caption or rank.
     """
     recordings = load_unseen()
-    folder = context.runs_root / "_search_demo" / ("smoke-unseen" if context.smoke else "unseen")
-    sample_recordings(soundbank_dir(), folder, limit=6 if context.smoke else None)
-    sample_recordings(UNSEEN_DIR, folder)
-    paths = [folder / recording.file for recording in recordings]
+    paths = [recording.path for recording in recordings]
     if caption_based.run is not None:
         captions = caption_recordings(
             read_config(caption_based.run),
@@ -203,13 +200,20 @@ def unseen_recordings(
     top: list[object] = ["n/a"] * len(recordings)
     searched = 0
     if retrieval.run is not None:
-        index_dir = folder.parent / f"index-unseen-{retrieval.run.name}"
-        build_index(folder, retrieval.run.path, index_dir, progress=False)
-        index = SearchIndex(index_dir)
-        searched = len(index.entries)
-        hits = index.search_many([r.description for r in recordings], k=searched)
-        for i, (recording, ranking) in enumerate(zip(recordings, hits, strict=True)):
-            names = [Path(hit.path).name for hit in ranking]
+        # The bank is embedded once, in the search demonstration's index; only the unseen
+        # recordings get an index of their own. Both score with the same run, so their hits
+        # merge into one ranking.
+        bank_index, _ = search_demo_index(context, retrieval)
+        unseen_dir = context.runs_root / "_search_demo" / f"unseen-index-{retrieval.run.name}"
+        build_index(UNSEEN_DIR, retrieval.run.path, unseen_dir, progress=False)
+        unseen_index = SearchIndex(unseen_dir)
+        searched = len(bank_index.entries) + len(unseen_index.entries)
+        queries = [r.description for r in recordings]
+        bank_hits = bank_index.search_many(queries, k=len(bank_index.entries))
+        unseen_hits = unseen_index.search_many(queries, k=len(unseen_index.entries))
+        for i, recording in enumerate(recordings):
+            merged = sorted([*bank_hits[i], *unseen_hits[i]], key=lambda hit: -hit.score)
+            names = [Path(hit.path).name for hit in merged]
             ranks[i] = names.index(recording.file) + 1 if recording.file in names else None
             top[i] = names[0] if names else None
     frame = pd.DataFrame(
