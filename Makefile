@@ -6,10 +6,10 @@ STAMP := $(VENV)/.aacr-installed
 
 .PHONY: setup book test lint format demo lab clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
-	touch $(STAMP)
+# uv when it can be had (with pip's configuration passed on), plain pip otherwise; the stamp
+# says which ran. `AACR_INSTALLER=pip make setup` forces pip.
+$(STAMP): pyproject.toml scripts/install_env.py
+	$(PYTHON) scripts/install_env.py --venv $(VENV) --extras dev
 
 ## Install everything into .venv (created when missing).
 setup: $(STAMP)

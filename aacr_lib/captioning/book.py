@@ -13,20 +13,29 @@ the rest of the chapter runs.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
-from aacr_lib.captioning.experiments import PROFILE_DESCRIPTIONS, get_experiment
+from aacr_lib.captioning.experiments import PROFILE_DESCRIPTIONS, get_experiment, resolve_config
 from aacr_lib.captioning.inference import caption_files
-from aacr_lib.captioning.run import evaluate_organisers_checkpoint, redecode_run, train_captioning
+from aacr_lib.captioning.run import (
+    evaluate_organisers_checkpoint,
+    missing_requirements,
+    redecode_run,
+    train_captioning,
+)
 from aacr_lib.captioning.task import TASK
 from aacr_lib.captioning.trivial import evaluate_trivial
 from aacr_lib.data.clotho import read_split
 from aacr_lib.errors import PretrainedUnavailable
 from aacr_lib.evaluation.captioning import METRIC_TITLES
-from aacr_lib.experiments import ExperimentResult
+from aacr_lib.experiments import ExperimentResult, PlannedRun, run_planned
+from aacr_lib.features.splits import load_splits
 from aacr_lib.profiles import NotebookContext
+from aacr_lib.runs import RunDir, run_path
 
 
 def run_experiment(
@@ -53,6 +62,53 @@ def run_experiment(
     except PretrainedUnavailable as exc:
         return ExperimentResult(experiment, title, None, str(exc))
     return ExperimentResult(experiment, title, run, None, time.perf_counter() - started)
+
+
+def run_experiments(
+    context: NotebookContext,
+    requests: Iterable[str] | Mapping[str, str | tuple[str, Sequence[str]]],
+) -> dict[str, ExperimentResult]:
+    """Several experiments at once: `requests` names them, or maps a label to an experiment
+    name or to (name, overrides). Runs that need training train side by side in worker
+    processes (`aacr_lib.experiments.run_planned`: one per CPU core, `AACR_JOBS` to change);
+    one line per experiment says whether it was reused, trained (and how long) or n/a."""
+    if not isinstance(requests, Mapping):
+        requests = {name: name for name in requests}
+    planned = []
+    for label, request in requests.items():
+        name, overrides = (request, ()) if isinstance(request, str) else request
+        planned.append(_planned(context, label, name, list(overrides)))
+    return run_planned(
+        planned, context.device, report=lambda label, r: print(status_line(r, label))
+    )
+
+
+def _planned(
+    context: NotebookContext, label: str, experiment: str, overrides: list[str]
+) -> PlannedRun:
+    config = resolve_config(experiment, context.run_profile, overrides, context.overrides_for(TASK))
+    complete = RunDir(run_path(TASK, experiment, config, context.runs_root)).complete
+    return PlannedRun(
+        label,
+        partial(run_experiment, context, experiment, overrides, False),
+        pending=not complete and not missing_requirements(config),
+        prepare=partial(load_splits, context.data_dir, config.data, progress=context.progress),
+        prepare_key=repr(config.data),
+    )
+
+
+def status_line(result: ExperimentResult, label: str | None = None) -> str:
+    """One line: the run's CIDEr-D, epochs and time, or n/a with the reason."""
+    label = label or result.title
+    if result.run is None:
+        return f"{label}: n/a ({result.reason})"
+    metrics = result.metrics()
+    epochs = metrics.get("epochs_trained")
+    trained = f"{epochs} epoch(s), " if epochs is not None else ""
+    how = f"trained in {result.seconds:.0f} s" if result.seconds >= 1 else "reused"
+    return (
+        f"{result.title}: {trained}CIDEr-D {metrics['cider_d']:.3f} ({how}, run {result.run.name})"
+    )
 
 
 def run_trivial(context: NotebookContext) -> ExperimentResult:

@@ -168,14 +168,24 @@ def plot_learning_curves(runs: Mapping[str, System], metric: str = "cider_d"):
             continue
         epochs = [r["epoch"] for r in records]
         line = loss_ax.plot(epochs, [r["val_loss"] for r in records], marker="o", label=label)
-        loss_ax.plot(
-            epochs, [r["train_loss"] for r in records], linestyle="--", color=line[0].get_color()
-        )
+        color = line[0].get_color()
+        loss_ax.plot(epochs, [r["train_loss"] for r in records], linestyle="--", color=color)
+        best = [r for r in records if r.get("best")]
+        if best:  # the checkpoint the run is scored with (lowest validation loss)
+            loss_ax.plot(
+                best[-1]["epoch"],
+                best[-1]["val_loss"],
+                marker="*",
+                markersize=14,
+                color=color,
+                linestyle="none",
+            )
         values = [r["metrics"].get(metric) for r in records]
         if any(v is not None for v in values):
             metric_ax.plot(epochs, values, marker="o", label=label)
     loss_ax.set_xlabel("epoch")
     loss_ax.set_ylabel("loss (solid: validation, dashed: training)")
+    loss_ax.set_title("star: the best epoch (the scored checkpoint)", fontsize=9)
     metric_ax.set_xlabel("epoch")
     metric_ax.set_ylabel(f"validation {TITLES.get(metric, metric)}")
     for ax in (loss_ax, metric_ax):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -18,11 +19,12 @@ from aacr_lib.config import deep_merge, parse_overrides
 from aacr_lib.data import soundbank
 from aacr_lib.data.unseen import UNSEEN_DIR, load_unseen
 from aacr_lib.errors import PretrainedUnavailable
-from aacr_lib.experiments import ExperimentResult
-from aacr_lib.features.splits import feature_dim
+from aacr_lib.experiments import ExperimentResult, PlannedRun, run_planned
+from aacr_lib.features.splits import feature_dim, load_splits
 from aacr_lib.models.retrieval import count_parameters
 from aacr_lib.profiles import NotebookContext
 from aacr_lib.retrieval.caption_based import caption_recordings, missing_captioner
+from aacr_lib.retrieval.config import RetrievalConfig
 from aacr_lib.retrieval.display import search_table
 from aacr_lib.retrieval.experiments import (
     EXPERIMENT_SET,
@@ -34,6 +36,7 @@ from aacr_lib.retrieval.index import SearchIndex, build_index, find_audio_files
 from aacr_lib.retrieval.inference import read_config
 from aacr_lib.retrieval.run import missing_requirements, train_config
 from aacr_lib.retrieval.task import TASK, build_retrieval_model
+from aacr_lib.runs import RunDir, run_path
 
 
 def run_experiment(
@@ -41,16 +44,8 @@ def run_experiment(
 ) -> ExperimentResult:
     """Train (or reopen) one experiment for a notebook; never raises for a missing asset."""
     experiment = get_experiment(name)
-    sizes = parse_overrides(context.overrides_for(TASK))
-    config = resolve_config(name, context.run_profile, overrides, sizes)
-    if config.method == "caption_based" and context.overrides_for("captioning"):
-        # the captioner is trained with the chapter's captioning sizes too (chapter 05's run)
-        captioner = {"caption_based": {"captioning_overrides": context.overrides_for("captioning")}}
-        config = resolve_config(name, context.run_profile, overrides, deep_merge(captioner, sizes))
-    missing = missing_requirements(config, context.device)
-    captioner = missing_captioner(config, context.run_profile, context.runs_root)
-    if captioner:
-        missing.append(PretrainedUnavailable.combine(captioner))
+    config = _resolved(context, name, overrides)
+    missing = _missing(context, config)
     if missing:
         return ExperimentResult(name, experiment.title, None, str(missing[0]))
     started = time.perf_counter()
@@ -69,27 +64,63 @@ def run_experiment(
     return ExperimentResult(name, experiment.title, run, None, time.perf_counter() - started)
 
 
+def _resolved(context: NotebookContext, name: str, overrides: Sequence[str]) -> RetrievalConfig:
+    sizes = parse_overrides(context.overrides_for(TASK))
+    config = resolve_config(name, context.run_profile, overrides, sizes)
+    if config.method == "caption_based" and context.overrides_for("captioning"):
+        # the captioner is trained with the chapter's captioning sizes too (chapter 05's run)
+        captioner = {"caption_based": {"captioning_overrides": context.overrides_for("captioning")}}
+        config = resolve_config(name, context.run_profile, overrides, deep_merge(captioner, sizes))
+    return config
+
+
+def _missing(context: NotebookContext, config: RetrievalConfig) -> list[PretrainedUnavailable]:
+    missing = missing_requirements(config, context.device)
+    captioner = missing_captioner(config, context.run_profile, context.runs_root)
+    if captioner:
+        missing.append(PretrainedUnavailable.combine(captioner))
+    return missing
+
+
 def run_experiments(
     context: NotebookContext, names: Iterable[str] | None = None, overrides: Sequence[str] = ()
 ) -> dict[str, ExperimentResult]:
-    """Run several experiments in order (all of the registry by default), printing one line
-    per experiment: reused, trained (with its time), or n/a with the reason."""
-    results = {}
+    """Several experiments (all of the registry by default), printing one line per
+    experiment: reused, trained (with its time), or n/a with the reason. Runs that need
+    training train side by side in worker processes (`aacr_lib.experiments.run_planned`: one
+    per CPU core, `AACR_JOBS` to change); caption-based retrieval, which reads a captioning
+    run, goes last, here."""
+    planned = []
     for name in names or EXPERIMENTS:
-        result = run_experiment(context, name, overrides)
-        results[name] = result
-        print(status_line(result))
-    return results
+        config = _resolved(context, name, overrides)
+        complete = RunDir(run_path(TASK, name, config, context.runs_root)).complete
+        planned.append(
+            PlannedRun(
+                name,
+                partial(run_experiment, context, name, list(overrides), False),
+                pending=not complete and not _missing(context, config),
+                prepare=partial(
+                    load_splits, context.data_dir, config.data, progress=context.progress
+                ),
+                prepare_key=repr(config.data),
+                parallel=config.method != "caption_based",
+            )
+        )
+    return run_planned(
+        planned, context.device, report=lambda label, r: print(status_line(r, label))
+    )
 
 
-def status_line(result: ExperimentResult) -> str:
+def status_line(result: ExperimentResult, label: str | None = None) -> str:
+    """One line: the run's R@10, epochs and time, or n/a with the reason."""
+    label = label or result.name
     if result.run is None:
-        return f"{result.name}: n/a ({result.reason})"
+        return f"{label}: n/a ({result.reason})"
     metrics = result.metrics()
     epochs = metrics.get("epochs_trained")
     trained = f"{epochs} epoch(s), " if epochs is not None else ""
     return (
-        f"{result.name}: {trained}R@10 {metrics['r10']:.3f} "
+        f"{label}: {trained}R@10 {metrics['r10']:.3f} "
         f"({result.seconds:.0f} s, run {result.run.name})"
     )
 

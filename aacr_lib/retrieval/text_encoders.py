@@ -20,23 +20,31 @@ transformer named by a run's `text_encoder.json` is loaded only from what this m
 has (the MiniLM package, or a Hugging Face model id in the local cache), never downloaded, and
 never from a path the run names.
 
-Both keep the vectors of captions seen before, so each distinct caption is encoded once.
+Both keep the vectors of captions seen before, so each distinct caption is encoded once. A
+sentence transformer's vectors are also kept on disk, shared by every run and process
+(`{AACR_CACHE}/text_vectors/{model}-{weights fingerprint}.npz`, written under a file lock and
+replaced atomically): the book's sentence-transformer experiments, each in its own worker
+process, encode the captions once between them.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
+import re
 import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+from filelock import FileLock
 
 from aacr_lib import assets
 from aacr_lib.errors import ConfigError, DataError, PretrainedUnavailable
+from aacr_lib.paths import cache_root
 from aacr_lib.retrieval.tokenize import UNK_TOKEN, clean_caption, map_to_vocabulary
 
 GOOGLE_NEWS = "word2vec-google-news-300"
@@ -397,6 +405,54 @@ def _cached_hub_model(model_name: str) -> Path:
 
 
 _SENTENCE_VECTORS: dict[str, dict[str, np.ndarray]] = {}
+TEXT_VECTORS_DIR = "text_vectors"
+
+
+def weights_fingerprint(model: Any) -> str:
+    """A short hash of a torch model's parameter names, shapes and leading values: another
+    model, or other weights under the same name, get other cached vectors."""
+    digest = hashlib.sha256()
+    for name, tensor in model.state_dict().items():
+        values = tensor.detach().reshape(-1)[:4096].to("cpu").contiguous().numpy()
+        digest.update(f"{name}{tuple(tensor.shape)}".encode())
+        digest.update(values.tobytes())
+    return digest.hexdigest()[:16]
+
+
+class TextVectorCache:
+    """Caption vectors of one model on disk (`captions`: unicode array, `vectors`: float32),
+    shared by processes: `read` any time, `add` merges under a file lock and replaces the
+    file atomically. An unreadable file is ignored (and rewritten by the next `add`)."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+
+    def read(self) -> dict[str, np.ndarray]:
+        try:
+            with np.load(self.path, allow_pickle=False) as stored:
+                captions, vectors = stored["captions"], stored["vectors"]
+        except (OSError, KeyError, ValueError):
+            return {}
+        return dict(zip(captions.tolist(), vectors, strict=True))
+
+    def add(self, vectors: dict[str, np.ndarray]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.path) + ".lock"):
+            merged = {**self.read(), **vectors}
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as handle:
+                np.savez(
+                    handle,
+                    captions=np.array(list(merged), dtype=str),
+                    vectors=np.stack(list(merged.values())).astype(np.float32),
+                )
+            os.replace(tmp, self.path)
+
+
+def text_vector_cache(model_name: str, model: Any) -> TextVectorCache:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", model_name).strip("_") or "model"
+    name = f"{safe}-{weights_fingerprint(model)}.npz"
+    return TextVectorCache(cache_root() / TEXT_VECTORS_DIR / name)
 
 
 class SentenceTransformerEncoder:
@@ -416,10 +472,16 @@ class SentenceTransformerEncoder:
         # Shared by every encoder of this model in the process: a chapter that runs several
         # experiments encodes each caption once.
         self._cache = _SENTENCE_VECTORS.setdefault(model_name, {})
+        self._disk: TextVectorCache | None = None  # made on first use (hashes the weights)
         # Newer sentence-transformers call it get_embedding_dimension; older ones the long name.
         dim = getattr(self.model, "get_embedding_dimension", None)
         dim = dim or self.model.get_sentence_embedding_dimension
         self.dim = int(dim())
+
+    def _disk_cache(self) -> TextVectorCache:
+        if self._disk is None:
+            self._disk = text_vector_cache(self.model_name, self.model)
+        return self._disk
 
     @classmethod
     def load(cls, directory: str | os.PathLike, device: str = "cpu") -> SentenceTransformerEncoder:
@@ -443,6 +505,9 @@ class SentenceTransformerEncoder:
 
     def encode(self, captions: Sequence[str], progress: bool = False) -> np.ndarray:
         new = list(dict.fromkeys(c for c in captions if c not in self._cache))
+        if new:  # what another run or process encoded before
+            self._cache.update(self._disk_cache().read())
+            new = [c for c in new if c not in self._cache]
         if new:
             vectors = self.model.encode(
                 new,
@@ -450,7 +515,9 @@ class SentenceTransformerEncoder:
                 show_progress_bar=progress,
                 convert_to_numpy=True,
             )
-            self._cache.update(zip(new, np.asarray(vectors, dtype=np.float32), strict=True))
+            encoded = dict(zip(new, np.asarray(vectors, dtype=np.float32), strict=True))
+            self._cache.update(encoded)
+            self._disk_cache().add(encoded)
         if not captions:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self._cache[c] for c in captions])

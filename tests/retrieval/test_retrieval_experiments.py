@@ -114,11 +114,11 @@ def test_report_sentence_transformer_is_the_reports_run_at_both_profiles():
         "training.epochs": 80,
         "training.plateau_patience": 3,
     }
-    # demo: 80/50 of its 6 epochs; its patience of 2 is already below the report's 3
+    # demo: 80/50 of its 20 epochs; its patience of 2 is already below the report's 3
     assert _differences("report_sentence_transformer", "demo") == {
         **REPORT_FORK,
         **text_and_schedule,
-        "training.epochs": 9,
+        "training.epochs": 32,
     }
     assert resolve_config("report_sentence_transformer", "smoke").training.epochs == 1
 

@@ -189,3 +189,40 @@ def test_minilm_loads_offline_from_its_package(tmp_path):
     assert vectors[0] @ vectors[2] > vectors[1] @ vectors[2]
     encoder.save(tmp_path)
     assert load_text_encoder(tmp_path).dim == 384
+
+
+@pytest.mark.slow
+def test_sentence_vectors_are_shared_on_disk_between_processes(monkeypatch):
+    """A second process (an empty in-memory cache) reads what the first encoded instead of
+    running the model again; a new caption is encoded and merged into the file."""
+    from aacr_lib.retrieval import text_encoders
+
+    first = SentenceTransformerEncoder("all-MiniLM-L6-v2")
+    monkeypatch.setattr(text_encoders, "_SENTENCE_VECTORS", {})  # as if in another process
+    expected = first.encode(CAPTIONS[:3])
+    stored = first._disk_cache()
+    assert stored.path.parent == assets.cache_root() / text_encoders.TEXT_VECTORS_DIR
+    assert set(stored.read()) == set(CAPTIONS[:3])
+
+    monkeypatch.setattr(text_encoders, "_SENTENCE_VECTORS", {})
+    second = SentenceTransformerEncoder("all-MiniLM-L6-v2")
+    calls = []
+    original = second.model.encode
+    monkeypatch.setattr(
+        second.model, "encode", lambda texts, **kw: calls.append(texts) or original(texts, **kw)
+    )
+    np.testing.assert_array_equal(second.encode(CAPTIONS[:3]), expected)
+    assert calls == []  # nothing encoded again
+    second.encode([CAPTIONS[3]])
+    assert calls == [[CAPTIONS[3]]]
+    assert set(stored.read()) == set(CAPTIONS[:4])
+
+
+def test_an_unreadable_vector_file_is_ignored_and_rewritten(tmp_path):
+    from aacr_lib.retrieval.text_encoders import TextVectorCache
+
+    cache = TextVectorCache(tmp_path / "model.npz")
+    cache.path.write_bytes(b"not a numpy file")
+    assert cache.read() == {}
+    cache.add({"a dog": np.ones(3, dtype=np.float32)})
+    np.testing.assert_array_equal(cache.read()["a dog"], np.ones(3, dtype=np.float32))

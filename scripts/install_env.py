@@ -1,0 +1,193 @@
+"""Install the project into a virtual environment: uv when it can be had, plain pip otherwise.
+
+    python3 scripts/install_env.py [--venv .venv] [--extras dev] [--installer auto|uv|pip]
+
+`make setup` runs this (standard library only: it runs before anything is installed).
+
+- The environment is created with `python -m venv` when it is missing; a Python already in it
+  (and an installed torch build, e.g. CUDA on a GPU server) is kept.
+- `auto` (the default, or `AACR_INSTALLER`) installs uv into the environment with the
+  environment's pip, then installs the project with `uv pip install`. uv does not read pip's
+  configuration, so the settings pip would use (`pip config list`: the files and the `PIP_*`
+  variables — index URLs, find-links such as a local folder holding the pinned torch wheel,
+  constraints, certificates, timeouts) are passed to uv as the matching options, and uv is asked
+  to pick the best version across all indexes, as pip does. A pip setting this script cannot
+  translate, uv that cannot be installed, or a uv install that fails: the install falls back to
+  plain pip, saying why.
+- The installer that ran, its version and the seconds it took are printed and written into the
+  environment's stamp file `.aacr-installed` (which `make` uses to skip a finished install).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAMP_NAME = ".aacr-installed"
+
+# pip settings with a uv counterpart: pip key -> (uv option, whether pip allows several values).
+UV_OPTIONS = {
+    "index-url": ("--index-url", False),
+    "extra-index-url": ("--extra-index-url", True),
+    "find-links": ("--find-links", True),
+    "constraint": ("--constraint", True),
+    "trusted-host": ("--allow-insecure-host", True),
+}
+# pip settings uv takes from the environment instead: pip key -> variable.
+UV_VARIABLES = {
+    "cert": "SSL_CERT_FILE",
+    "default-timeout": "UV_HTTP_TIMEOUT",
+    "proxy": "HTTPS_PROXY",
+}
+# pip settings that change nothing about what gets installed.
+IGNORED = {
+    "disable-pip-version-check",
+    "no-python-version-warning",
+    "progress-bar",
+    "quiet",
+    "verbose",
+    "no-color",
+    "root-user-action",
+    "retries",
+    "timeout",
+    "cache-dir",
+    "no-cache-dir",
+    "break-system-packages",
+    "no-input",
+}
+CONFIG_LINE = re.compile(r"^(?P<scope>[^.]*)\.(?P<key>[a-z0-9-]+)=(?P<value>.*)$")
+
+
+class Fallback(Exception):
+    """uv cannot honour this machine's pip set-up: install with pip instead."""
+
+
+def pip_settings(python: Path) -> dict[str, list[str]]:
+    """pip's effective settings (files and `PIP_*` variables), later scopes overriding earlier
+    ones as pip applies them: global < user < site < environment."""
+    listed = subprocess.run(
+        [str(python), "-m", "pip", "config", "list"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return parse_pip_config(listed)
+
+
+def parse_pip_config(listed: str) -> dict[str, list[str]]:
+    """Settings from `pip config list`'s lines `scope.key='value'`; a later scope wins."""
+    order = {"global": 0, "user": 1, "site": 2, ":env:": 3}
+    found: dict[str, tuple[int, list[str]]] = {}
+    for line in listed.splitlines():
+        match = CONFIG_LINE.match(line.strip())
+        if not match:
+            continue
+        rank = order.get(match["scope"], 0)
+        key, raw = match["key"], match["value"]
+        value = raw[1:-1] if raw[:1] == raw[-1:] and raw[:1] in "'\"" else raw
+        if key not in found or rank >= found[key][0]:
+            found[key] = (rank, value.split())
+    return {key: values for key, (_, values) in found.items()}
+
+
+def uv_arguments(settings: dict[str, list[str]]) -> tuple[list[str], dict[str, str]]:
+    """uv options and environment variables equivalent to pip's settings; `Fallback` on a
+    setting with no translation (so that nothing pip would honour is dropped silently)."""
+    arguments: list[str] = ["--index-strategy", "unsafe-best-match"]
+    variables: dict[str, str] = {}
+    for key, values in sorted(settings.items()):
+        if key in IGNORED:
+            continue
+        if key == "no-index":
+            if values and values[0].lower() in {"1", "true", "yes", "on"}:
+                arguments.append("--no-index")
+        elif key in UV_OPTIONS:
+            option, several = UV_OPTIONS[key]
+            for value in values if several else values[:1]:
+                arguments += [option, value]
+        elif key in UV_VARIABLES:
+            variables[UV_VARIABLES[key]] = values[0]
+        else:
+            raise Fallback(f"pip setting {key!r} has no uv counterpart here")
+    return arguments, variables
+
+
+def run(command: list[str], environment: dict[str, str] | None = None) -> None:
+    print("+", shlex.join(command), flush=True)
+    subprocess.run(command, check=True, env=environment)
+
+
+def install_with_uv(python: Path, target: list[str]) -> str:
+    """Install `target` with uv in `python`'s environment; returns uv's version."""
+    settings = pip_settings(python)
+    arguments, variables = uv_arguments(settings)
+    try:
+        run([str(python), "-m", "pip", "install", "--quiet", "uv"])
+    except subprocess.CalledProcessError as error:
+        raise Fallback(f"uv could not be installed ({error})") from error
+    uv = python.parent / "uv"
+    version = subprocess.run([str(uv), "--version"], capture_output=True, text=True).stdout
+    environment = {**os.environ, **variables}
+    try:
+        run([str(uv), "pip", "install", "--python", str(python), *arguments, *target], environment)
+    except subprocess.CalledProcessError as error:
+        raise Fallback(f"uv pip install failed ({error})") from error
+    return version.strip() or "uv"
+
+
+def install_with_pip(python: Path, target: list[str]) -> str:
+    run([str(python), "-m", "pip", "install", "--quiet", *target])
+    version = subprocess.run(
+        [str(python), "-m", "pip", "--version"], capture_output=True, text=True
+    ).stdout
+    return " ".join(version.split()[:2]) or "pip"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--venv", type=Path, default=ROOT / ".venv")
+    parser.add_argument("--extras", default="dev")
+    parser.add_argument(
+        "--installer",
+        choices=("auto", "uv", "pip"),
+        default=os.environ.get("AACR_INSTALLER", "auto"),
+    )
+    args = parser.parse_args(argv)
+    python = args.venv / "bin" / "python"
+    if not python.exists():
+        print(f"creating {args.venv}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(args.venv)
+    extras = f"[{args.extras}]" if args.extras else ""
+    target = ["-e", f"{ROOT}{extras}"]
+    start = time.perf_counter()
+    installed, reason = "", ""
+    if args.installer in {"auto", "uv"}:
+        try:
+            installed = install_with_uv(python, target)
+        except Fallback as error:
+            if args.installer == "uv":
+                print(f"install_env: {error}", file=sys.stderr)
+                return 1
+            reason = str(error)
+            print(f"install_env: falling back to pip: {reason}", flush=True)
+    if not installed:
+        installed = install_with_pip(python, target)
+    seconds = time.perf_counter() - start
+    line = f"installed with {installed} in {seconds:.0f} s"
+    if reason:
+        line += f" (uv not used: {reason})"
+    (args.venv / STAMP_NAME).write_text(line + "\n", encoding="utf-8")
+    print(line, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

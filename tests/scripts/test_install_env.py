@@ -1,0 +1,92 @@
+"""scripts/install_env.py: pip's settings become uv's options, or the install falls back to pip."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location(
+        "install_env", REPO / "scripts" / "install_env.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("install_env", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+install_env = load_script()
+
+# `pip config list` on this project's CI machine, in pip's own output format.
+MACHINE_CONFIG = """\
+:env:.cert='/etc/ssl/certs/ca-certificates.crt'
+:env:.default-timeout='180'
+:env:.disable-pip-version-check='1'
+:env:.find-links='/opt/wheels'
+global.cert='/etc/ssl/certs/ca-certificates.crt'
+global.constraint='/etc/xdg/pip/constraints.txt'
+global.extra-index-url='file:///opt/pypi/simple file:///opt/pypi-more/simple'
+global.find-links='/opt/wheels'
+"""
+
+
+def test_pip_config_lines_are_parsed_with_the_environment_winning():
+    settings = install_env.parse_pip_config(
+        "global.find-links='/a'\n:env:.find-links='/b /c'\nuser.index-url=\"https://x\"\n"
+    )
+    assert settings == {"find-links": ["/b", "/c"], "index-url": ["https://x"]}
+
+
+def test_the_machine_config_maps_onto_uv_options():
+    arguments, variables = install_env.uv_arguments(install_env.parse_pip_config(MACHINE_CONFIG))
+    pairs = list(zip(arguments[::2], arguments[1::2], strict=True))
+    assert ("--index-strategy", "unsafe-best-match") in pairs
+    assert ("--find-links", "/opt/wheels") in pairs
+    assert ("--constraint", "/etc/xdg/pip/constraints.txt") in pairs
+    assert ("--extra-index-url", "file:///opt/pypi/simple") in pairs
+    assert ("--extra-index-url", "file:///opt/pypi-more/simple") in pairs
+    assert variables == {
+        "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt",
+        "UV_HTTP_TIMEOUT": "180",
+    }
+
+
+def test_no_index_is_kept():
+    arguments, _ = install_env.uv_arguments({"no-index": ["true"], "find-links": ["/w"]})
+    assert "--no-index" in arguments
+
+
+def test_a_pip_setting_without_uv_counterpart_falls_back_to_pip():
+    with pytest.raises(install_env.Fallback, match="prefer-binary"):
+        install_env.uv_arguments({"prefer-binary": ["1"]})
+
+
+def test_fallback_to_pip_when_uv_cannot_be_used(tmp_path, monkeypatch):
+    """`auto` with an untranslatable pip setting installs with pip and says why in the stamp."""
+    calls = []
+    monkeypatch.setattr(install_env, "pip_settings", lambda python: {"prefer-binary": ["1"]})
+    monkeypatch.setattr(
+        install_env, "install_with_pip", lambda python, target: calls.append(target) or "pip 99"
+    )
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").touch()
+    assert install_env.main(["--venv", str(venv), "--installer", "auto"]) == 0
+    stamp = (venv / install_env.STAMP_NAME).read_text()
+    assert stamp.startswith("installed with pip 99") and "prefer-binary" in stamp
+    assert calls and calls[0][0] == "-e"
+
+
+def test_uv_only_refuses_instead_of_falling_back(tmp_path, monkeypatch):
+    monkeypatch.setattr(install_env, "pip_settings", lambda python: {"prefer-binary": ["1"]})
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").touch()
+    assert install_env.main(["--venv", str(venv), "--installer", "uv"]) == 1
+    assert not (venv / install_env.STAMP_NAME).exists()
