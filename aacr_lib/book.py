@@ -170,9 +170,13 @@ def _run_papermill(notebook: Path, output: Path, parameters: dict, cwd: Path) ->
     from papermill.exceptions import PapermillExecutionError
 
     start = time.perf_counter()
-    # The kernel inherits this: progress bars stay off in batch runs (see `BATCH_ENV`).
-    previous = os.environ.get(BATCH_ENV)
-    os.environ[BATCH_ENV] = "1"
+    # The kernel inherits these: progress bars stay off in batch runs (see `BATCH_ENV`), and
+    # OpenMP threads sleep while they wait unless the user chose otherwise (a run training
+    # beside METEOR's JVM start-up, with spinning threads, got many times slower on 2 cores).
+    kernel_environment = {BATCH_ENV: "1"}
+    kernel_environment.setdefault("OMP_WAIT_POLICY", os.environ.get("OMP_WAIT_POLICY", "PASSIVE"))
+    saved = {key: os.environ.get(key) for key in kernel_environment}
+    os.environ.update(kernel_environment)
     try:
         papermill.execute_notebook(
             str(notebook),
@@ -201,10 +205,11 @@ def _run_papermill(notebook: Path, output: Path, parameters: dict, cwd: Path) ->
             notebook.stem, "failed", time.perf_counter() - start, output, repr(exc), None
         )
     finally:
-        if previous is None:
-            os.environ.pop(BATCH_ENV, None)
-        else:
-            os.environ[BATCH_ENV] = previous
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     return NotebookResult(notebook.stem, "executed", time.perf_counter() - start, output)
 
 

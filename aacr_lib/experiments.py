@@ -359,8 +359,9 @@ def run_planned(
     `report(label, result)` runs as each result arrives (a chapter's status line)."""
     results: dict[str, ExperimentResult] = {}
     parallel = [p for p in planned if p.pending and p.parallel]
+    jobs = parallel_jobs(device, len(parallel))
     prepared: set[str] = set()
-    for entry in parallel:
+    for entry in parallel if jobs > 1 else []:  # one at a time, each run builds its own
         if entry.prepare is not None and entry.prepare_key not in prepared:
             entry.prepare()
             prepared.add(entry.prepare_key)
@@ -370,7 +371,7 @@ def run_planned(
         if report is not None:
             report(parallel[index].label, result)
 
-    run_in_parallel([p.call for p in parallel], parallel_jobs(device, len(parallel)), done)
+    run_in_parallel([p.call for p in parallel], jobs, done)
     for entry in planned:
         if entry.label not in results:
             results[entry.label] = entry.call()

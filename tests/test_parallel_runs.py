@@ -7,6 +7,7 @@ from functools import partial
 
 import pytest
 
+from aacr_lib import experiments
 from aacr_lib.errors import ConfigError
 from aacr_lib.experiments import (
     JOBS_VARIABLE,
@@ -32,6 +33,14 @@ def worker_facts(tag: str) -> dict:
 
 def fail(message: str) -> None:
     raise ValueError(message)
+
+
+def _in_order(calls, jobs, on_done=None):
+    assert jobs == 2
+    results = [call() for call in calls]
+    for index, result in enumerate(results):
+        on_done(index, result)
+    return results
 
 
 def result_of(name: str) -> ExperimentResult:
@@ -83,7 +92,9 @@ def test_jobs_are_one_per_core_on_the_cpu_and_one_on_a_gpu(monkeypatch):
 
 
 def test_planned_runs_prepare_once_train_pending_ones_and_keep_the_order(monkeypatch):
-    monkeypatch.setenv(JOBS_VARIABLE, "1")  # the order of work is then deterministic
+    # two jobs, but in-process calls (closures cannot go to a worker): the order is then fixed
+    monkeypatch.setenv(JOBS_VARIABLE, "2")
+    monkeypatch.setattr(experiments, "run_in_parallel", _in_order)
     prepared, calls, reported = [], [], []
 
     def call(name):
@@ -115,3 +126,14 @@ def test_planned_runs_prepare_once_train_pending_ones_and_keep_the_order(monkeyp
     assert prepared == ["features"]  # once, before the workers
     assert calls == ["a", "b", "done", "last"]  # pending parallel ones first, then the rest here
     assert sorted(reported) == sorted(results)
+
+
+def test_nothing_is_prepared_when_runs_train_one_at_a_time(monkeypatch):
+    """On a GPU (one job) each run builds what it reads, on its own device."""
+    monkeypatch.delenv(JOBS_VARIABLE, raising=False)
+    prepared = []
+    planned = [
+        PlannedRun(n, partial(result_of, n), True, partial(prepared.append, n), n) for n in "ab"
+    ]
+    assert list(run_planned(planned, "cuda")) == ["a", "b"]
+    assert prepared == []

@@ -20,7 +20,7 @@ from aacr_lib.data import soundbank
 from aacr_lib.data.unseen import UNSEEN_DIR, load_unseen
 from aacr_lib.errors import PretrainedUnavailable
 from aacr_lib.experiments import ExperimentResult, PlannedRun, run_planned
-from aacr_lib.features.splits import feature_dim, load_splits
+from aacr_lib.features.splits import feature_dim
 from aacr_lib.models.retrieval import count_parameters
 from aacr_lib.profiles import NotebookContext
 from aacr_lib.retrieval.caption_based import caption_recordings, missing_captioner
@@ -34,7 +34,7 @@ from aacr_lib.retrieval.experiments import (
 )
 from aacr_lib.retrieval.index import SearchIndex, build_index, find_audio_files
 from aacr_lib.retrieval.inference import read_config
-from aacr_lib.retrieval.run import missing_requirements, train_config
+from aacr_lib.retrieval.run import missing_requirements, prepare_shared_inputs, train_config
 from aacr_lib.retrieval.task import TASK, build_retrieval_model
 from aacr_lib.runs import RunDir, run_path
 
@@ -100,9 +100,9 @@ def run_experiments(
                 partial(run_experiment, context, name, list(overrides), False),
                 pending=not complete and not _missing(context, config),
                 prepare=partial(
-                    load_splits, context.data_dir, config.data, progress=context.progress
+                    prepare_shared_inputs, config, context.data_dir, progress=context.progress
                 ),
-                prepare_key=repr(config.data),
+                prepare_key=repr((config.data, config.model.text.encoder)),
                 parallel=config.method != "caption_based",
             )
         )

@@ -128,6 +128,19 @@ def build_text_encoder(
     )
 
 
+def prepare_shared_inputs(
+    config: RetrievalConfig, data_dir: str | os.PathLike, progress: bool = True
+) -> None:
+    """What several runs read and none should build on its own, made before they start side
+    by side: the feature caches of the config's splits and, for a sentence transformer, the
+    vectors of every caption (its on-disk cache, `text_encoders.TextVectorCache`)."""
+    splits = load_splits(data_dir, config.data, progress=progress)
+    if config.model.text.encoder == "sentence_transformer":
+        captions = [c for split in splits.values() for item in split.items for c in item.captions]
+        encoder = SentenceTransformerEncoder(config.model.text.sentence_model)
+        encoder.encode(list(dict.fromkeys(captions)), progress=progress)
+
+
 # ----------------------------------------------------------------------------- training
 def train_retrieval(
     experiment: str = "baseline",
