@@ -98,17 +98,16 @@ def _planned(
 
 
 def status_line(result: ExperimentResult, label: str | None = None) -> str:
-    """One line: the run's CIDEr-D, epochs and time, or n/a with the reason."""
-    label = label or result.title
+    """One line: the run's CIDEr-D, epochs and time, or n/a with the reason; named by
+    `label` where a chapter gave one, else by the experiment's title."""
+    label = label if label and label != result.name else result.title
     if result.run is None:
         return f"{label}: n/a ({result.reason})"
     metrics = result.metrics()
     epochs = metrics.get("epochs_trained")
     trained = f"{epochs} epoch(s), " if epochs is not None else ""
     how = f"trained in {result.seconds:.0f} s" if result.seconds >= 1 else "reused"
-    return (
-        f"{result.title}: {trained}CIDEr-D {metrics['cider_d']:.3f} ({how}, run {result.run.name})"
-    )
+    return f"{label}: {trained}CIDEr-D {metrics['cider_d']:.3f} ({how}, run {result.run.name})"
 
 
 def run_trivial(context: NotebookContext) -> ExperimentResult:
