@@ -24,6 +24,7 @@ from aacr_lib.captioning.inference import caption_files
 from aacr_lib.captioning.run import (
     evaluate_organisers_checkpoint,
     missing_requirements,
+    prepare_shared_inputs,
     redecode_run,
     train_captioning,
 )
@@ -33,7 +34,6 @@ from aacr_lib.data.clotho import read_split
 from aacr_lib.errors import PretrainedUnavailable
 from aacr_lib.evaluation.captioning import METRIC_TITLES
 from aacr_lib.experiments import ExperimentResult, PlannedRun, run_planned
-from aacr_lib.features.splits import load_splits
 from aacr_lib.profiles import NotebookContext
 from aacr_lib.runs import RunDir, run_path
 
@@ -92,8 +92,8 @@ def _planned(
         label,
         partial(run_experiment, context, experiment, overrides, False),
         pending=not complete and not missing_requirements(config),
-        prepare=partial(load_splits, context.data_dir, config.data, progress=context.progress),
-        prepare_key=repr(config.data),
+        prepare=partial(prepare_shared_inputs, config, context.data_dir, context.progress),
+        prepare_key=repr((config.data, config.evaluation.metrics)),
     )
 
 

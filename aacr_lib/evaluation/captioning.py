@@ -5,17 +5,19 @@ on candidates and references, then BLEU-1..4, METEOR 1.5, ROUGE-L, CIDEr-D, SPIC
 SPIDEr = (CIDEr-D + SPICE) / 2, each as a corpus score and per clip. The engines are those of
 `pycocoevalcap`; see `functional/` for each metric.
 
-Speed: one tokenizer JVM for candidates and references together, and the METEOR JVM is started
-first so that it loads its paraphrase table while the tokenizer and the Python metrics run;
-by default it is then kept for the next call in this process (`reuse_meteor`).
+Speed: one tokenizer JVM for candidates and references together. METEOR runs in a thread: it
+gets the paraphrase index ready while the tokenizer runs, then starts its JVM with the paraphrase
+table cut to the corpus (same scores, a fraction of the start-up; see `functional/meteor.py`) and
+scores while the main thread computes BLEU, ROUGE-L and CIDEr-D. By default the JVM is then kept
+for the next call in this process (`reuse_meteor`).
 When Stanford CoreNLP 3.6.0 is missing, SPICE and SPIDEr are `None` with the reason in
 `unavailable`; every other metric is still computed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,10 +28,12 @@ from aacr_lib.evaluation import bootstrap as bs
 from aacr_lib.evaluation.functional.bleu import bleu_from_stats, bleu_stats
 from aacr_lib.evaluation.functional.cider_d import cider_d
 from aacr_lib.evaluation.functional.meteor import (
-    MeteorProcess,
     aggregable_stats,
+    fresh_meteor,
     meteor_from_stats,
     parse_stats,
+    prepare_paraphrase_index,
+    score_lines,
     shared_meteor,
 )
 from aacr_lib.evaluation.functional.rouge_l import rouge_l
@@ -37,7 +41,7 @@ from aacr_lib.evaluation.functional.spice import SpiceError, spice, spice_unavai
 from aacr_lib.evaluation.functional.spider import spider
 from aacr_lib.evaluation.functional.tokenization import ptb_tokenize
 from aacr_lib.evaluation.functional.vocab import vocabulary_size
-from aacr_lib.evaluation.java import METEOR_JAVA, SPICE_JAVA, TOKENIZER_JAVA, find_java
+from aacr_lib.evaluation.java import METEOR_JAVA, SPICE_JAVA, TOKENIZER_JAVA, JavaRuntime, find_java
 
 BLEU_METRICS = ("bleu_1", "bleu_2", "bleu_3", "bleu_4")
 CAPTION_METRICS = (*BLEU_METRICS, "meteor", "rouge_l", "cider_d", "spice", "spider")
@@ -230,27 +234,33 @@ def _score_systems(
     timings: dict[str, float] = {}
     java_used: dict[str, str] = {}
     unavailable: dict[str, str] = {}
-    with contextlib.ExitStack() as stack:
-        meteor_process = None
-        if "meteor" in metrics:
-            # started first: the JVM loads its paraphrase table while the rest runs
-            meteor_process, java_used["meteor"] = _start_meteor(stack, reuse_meteor)
-            reused = meteor_process.ready_seconds is not None
+    meteor_job = None
+    if "meteor" in metrics:
+        meteor_java = find_java(METEOR_JAVA)  # fails before any work when there is none
+        java_used["meteor"] = meteor_java.describe()
+        meteor_job = _MeteorJob(meteor_java, reuse_meteor, spice_root)
+    try:
         tokens = _tokenize(candidate_sets, references)
-        java_used["tokenizer"], timings["tokenizer"] = tokens.java, tokens.seconds
-        systems = []
-        for cands in tokens.candidate_sets:
-            system, seconds = _score_python_metrics(cands, tokens.references, metrics)
-            systems.append(system)
-            for name, value in seconds.items():  # summed over the systems
-                timings[name] = timings.get(name, 0.0) + value
-        if meteor_process is not None:
-            t0 = time.perf_counter()
-            for system, part in zip(systems, _score_meteor(meteor_process, tokens), strict=True):
-                system.absorb(part)
-            timings["meteor_wait"] = time.perf_counter() - t0
-            # a reused JVM was ready before this call started
-            timings["meteor_jvm_ready"] = 0.0 if reused else meteor_process.ready_seconds or 0.0
+    except BaseException:
+        if meteor_job is not None:
+            meteor_job.cancel()
+        raise
+    java_used["tokenizer"], timings["tokenizer"] = tokens.java, tokens.seconds
+    if meteor_job is not None:
+        meteor_job.score(tokens)
+    systems = []
+    for cands in tokens.candidate_sets:
+        system, seconds = _score_python_metrics(cands, tokens.references, metrics)
+        systems.append(system)
+        for name, value in seconds.items():  # summed over the systems
+            timings[name] = timings.get(name, 0.0) + value
+    if meteor_job is not None:
+        t0 = time.perf_counter()
+        parts, meteor_timings = meteor_job.result()
+        timings["meteor_wait"] = time.perf_counter() - t0
+        timings.update(meteor_timings)
+        for system, part in zip(systems, parts, strict=True):
+            system.absorb(part)
 
     if "spice" in metrics or "spider" in metrics:
         parts, reason, spice_java, spice_timings = _score_spice(tokens, spice_root)
@@ -268,14 +278,73 @@ def _score_systems(
     )
 
 
-def _start_meteor(stack: contextlib.ExitStack, reuse_meteor: bool) -> tuple[MeteorProcess, str]:
-    """The METEOR JVM (this process's shared one, or a fresh one closed with `stack`), and
-    a description of its Java."""
-    meteor_java = find_java(METEOR_JAVA)
-    java = meteor_java.describe()
-    if reuse_meteor:
-        return stack.enter_context(shared_meteor(meteor_java)), java
-    return stack.enter_context(MeteorProcess(meteor_java)), java
+class _MeteorJob:
+    """METEOR of every candidate set, in a thread started before tokenization.
+
+    Until the tokens come it gets the paraphrase index ready (loaded, or built on first use);
+    then it cuts the table to the corpus, starts the JVM (or takes this process's shared one)
+    and scores, while the main thread computes the Python metrics.
+    """
+
+    def __init__(
+        self, java: JavaRuntime, reuse: bool, cache_root: str | os.PathLike | None
+    ) -> None:
+        self._java, self._reuse, self._root = java, reuse, cache_root
+        self._tokens: _Tokens | None = None
+        self._go = threading.Event()
+        self._parts: list[_SystemScores] = []
+        self._timings: dict[str, float] = {}
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="aacr-meteor", daemon=True)
+        self._thread.start()
+
+    def score(self, tokens: _Tokens) -> None:
+        self._tokens = tokens
+        self._go.set()
+
+    def cancel(self) -> None:
+        self._go.set()
+        self._thread.join()
+
+    def result(self) -> tuple[list[_SystemScores], dict[str, float]]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._parts, self._timings
+
+    def _run(self) -> None:
+        try:
+            t0 = time.perf_counter()
+            prepare_paraphrase_index(self._root, self._java if self._reuse else None)
+            self._timings["meteor_index"] = time.perf_counter() - t0
+            self._go.wait()
+            if self._tokens is not None:
+                self._score(self._tokens)
+        except BaseException as exc:  # raised in the caller's thread by `result`
+            self._error = exc
+
+    def _score(self, tokens: _Tokens) -> None:
+        t0 = time.perf_counter()
+        lines = [
+            line
+            for cands in tokens.candidate_sets
+            for line in score_lines(cands, tokens.references)
+        ]
+        if self._reuse:
+            context = shared_meteor(self._java, lines, self._root)
+        else:
+            context = fresh_meteor(self._java, lines, self._root)
+        with context as process:
+            self._timings["meteor_table"] = time.perf_counter() - t0  # words, cut, launch
+            reused = process.ready_seconds is not None
+            for cands in tokens.candidate_sets:
+                corpus, per_clip, stats = process.score(cands, tokens.references)
+                part = _SystemScores(meteor_stats=stats)
+                part.record("meteor", corpus, per_clip, _meteor_statistic(stats))
+                self._parts.append(part)
+            # a reused JVM was ready before this call started
+            self._timings["meteor_jvm_ready"] = 0.0 if reused else process.ready_seconds or 0.0
+        self._timings["meteor"] = time.perf_counter() - t0
 
 
 def _tokenize(candidate_sets: list[list[str]], references: list[list[str]]) -> _Tokens:
@@ -320,17 +389,6 @@ def _score_python_metrics(
         seconds["cider_d"] = time.perf_counter() - t0
         system.record("cider_d", corpus, per_clip, bs.mean_statistic(per_clip))
     return system, seconds
-
-
-def _score_meteor(meteor_process: MeteorProcess, tokens: _Tokens) -> list[_SystemScores]:
-    """METEOR of each candidate set, with its statistics lines (kept for explanations)."""
-    parts = []
-    for cands in tokens.candidate_sets:
-        corpus, per_clip, stats = meteor_process.score(cands, tokens.references)
-        part = _SystemScores(meteor_stats=stats)
-        part.record("meteor", corpus, per_clip, _meteor_statistic(stats))
-        parts.append(part)
-    return parts
 
 
 def _score_spice(
@@ -400,7 +458,8 @@ def evaluate_captions(
     `predictions`: file name -> caption (or a list aligned with `references`);
     `references`: file name -> reference captions. `metrics`: names from `CAPTION_METRICS`
     (default: all). `ci=True` adds percentile bootstrap intervals over clips.
-    `spice_root`: the cache root where `aacr setup spice` put CoreNLP (default `AACR_CACHE`).
+    `spice_root`: the cache root where `aacr setup spice` put CoreNLP (default `AACR_CACHE`);
+    METEOR's paraphrase index is kept there too.
     `reuse_meteor`: keep this process's METEOR JVM for the next call (`False`: a fresh JVM,
     stopped on return).
     """

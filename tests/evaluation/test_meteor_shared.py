@@ -33,7 +33,7 @@ def fresh_shared_state():
 
 
 def test_one_jvm_serves_every_call_scores_like_a_fresh_one_and_is_replaced_when_dead():
-    prestart_shared_meteor()  # as `train_captioning` does before training
+    prestart_shared_meteor()  # a caller that wants the full-table JVM ahead of its scoring
     (process,) = meteor_module._shared.values()
     assert process.alive() and process.ready_seconds is None  # started, not yet asked
     prestart_shared_meteor()  # idempotent
@@ -62,3 +62,23 @@ def test_a_failure_while_in_use_drops_the_jvm():
             raise RuntimeError("caller failed mid-batch")
     assert not process.alive()
     assert meteor_module._shared == {}
+
+
+def test_a_cut_table_jvm_is_kept_while_it_covers_the_corpus_then_replaced_by_a_wider_one():
+    first = evaluate_captions(PREDICTIONS, REFERENCES, metrics=["meteor"])
+    (process,) = meteor_module._shared.values()
+    assert process.paraphrases is not None  # cut to this corpus
+    again = evaluate_captions(PREDICTIONS, REFERENCES, metrics=["meteor"])
+    assert list(meteor_module._shared.values()) == [process]
+    assert again.timings["meteor_jvm_ready"] == 0.0
+    assert again.per_clip["meteor"] == first.per_clip["meteor"]
+
+    other = {"d.wav": "an automobile honks in heavy traffic"}
+    other_refs = {"d.wav": ["a car horn sounds in traffic", "vehicles pass and honk"]}
+    evaluate_captions(other, other_refs, metrics=["meteor"])
+    (wider,) = meteor_module._shared.values()
+    assert wider is not process and not process.alive()
+    assert process.paraphrases.words < wider.paraphrases.words  # both corpora
+    third = evaluate_captions(PREDICTIONS, REFERENCES, metrics=["meteor"])
+    assert list(meteor_module._shared.values()) == [wider]
+    assert third.per_clip["meteor"] == first.per_clip["meteor"]

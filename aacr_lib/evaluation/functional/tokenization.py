@@ -2,18 +2,18 @@
 
 One JVM tokenizes every sentence given (candidates and references together), where the official
 tools start one for the candidates and one for the references. With `-preserveLines` the tokenizer
-keeps one output line per input line, so the result is the same sentence by sentence.
+keeps one output line per input line, so the result is the same sentence by sentence. The
+sentences go through its standard input (the official wrapper writes a temporary file next to the
+jar; the tokenizer reads either the same way, UTF-8), and the JVM runs with `SHORT_RUN_FLAGS`.
 """
 
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 
 from aacr_lib.errors import AacrError
-from aacr_lib.evaluation.java import TOKENIZER_JAVA, JavaRuntime, find_java
+from aacr_lib.evaluation.java import SHORT_RUN_FLAGS, TOKENIZER_JAVA, JavaRuntime, find_java
 from aacr_lib.evaluation.resources import pycocoevalcap_file
 
 TOKENIZER_JAR = "tokenizer/stanford-corenlp-3.4.1.jar"
@@ -52,13 +52,11 @@ def ptb_tokenize(sentences: Sequence[str], java: JavaRuntime | None = None) -> l
     java = java or find_java(TOKENIZER_JAVA)
     jar = pycocoevalcap_file(TOKENIZER_JAR)
     text = "\n".join(_one_line(s) for s in sentences)
-    # The official wrapper writes into site-packages; a temp directory keeps installs read-only.
-    with tempfile.TemporaryDirectory(prefix="aacr-ptb-") as tmp:
-        source = Path(tmp) / "sentences.txt"
-        source.write_text(text, encoding="utf-8")
-        command = [str(java.executable), "-cp", str(jar), TOKENIZER_CLASS]
-        command += ["-preserveLines", "-lowerCase", str(source)]
-        completed = subprocess.run(command, capture_output=True, check=False)
+    command = [str(java.executable), *SHORT_RUN_FLAGS, "-cp", str(jar), TOKENIZER_CLASS]
+    command += ["-preserveLines", "-lowerCase"]
+    completed = subprocess.run(
+        command, input=text.encode("utf-8"), capture_output=True, check=False
+    )
     if completed.returncode != 0:
         detail = completed.stderr.decode(errors="replace").strip().splitlines()[-3:]
         raise TokenizerError(
