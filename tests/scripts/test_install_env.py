@@ -90,3 +90,36 @@ def test_uv_only_refuses_instead_of_falling_back(tmp_path, monkeypatch):
     (venv / "bin" / "python").touch()
     assert install_env.main(["--venv", str(venv), "--installer", "uv"]) == 1
     assert not (venv / install_env.STAMP_NAME).exists()
+
+
+def test_uv_installs_exactly_the_files_of_pips_report():
+    """pip's choice (here: the wheel with the native library, from the second index) is what
+    uv is given; the project itself goes in editable."""
+    report = {
+        "install": [
+            {
+                "download_info": {"url": "file:///work/aacr", "dir_info": {"editable": True}},
+                "is_direct": True,
+                "metadata": {"name": "aacr"},
+            },
+            {
+                "download_info": {
+                    "url": "file:///opt/pypi-more/files/soundfile-0.14.0-py2.py3-none-manylinux_2_28_x86_64.whl",
+                    "archive_info": {"hashes": {"sha256": "1e38"}},
+                },
+                "is_direct": False,
+                "metadata": {"name": "soundfile"},
+            },
+            {
+                "download_info": {"url": "https://example.org/pkg-1.0.tar.gz", "archive_info": {}},
+                "is_direct": True,
+                "metadata": {"name": "pkg"},
+            },
+        ]
+    }
+    files, editable = install_env.planned_files(report)
+    assert files == [
+        "file:///opt/pypi-more/files/soundfile-0.14.0-py2.py3-none-manylinux_2_28_x86_64.whl",
+        "pkg @ https://example.org/pkg-1.0.tar.gz",
+    ]
+    assert editable == ["/work/aacr"]
