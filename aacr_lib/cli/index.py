@@ -7,6 +7,15 @@ files and broken symbolic links are reported and skipped; a folder without audio
 Every build writes a new index beside INDEX, checks it and swaps it in whole, so a failure (a
 full disk) leaves the previous index as it was. An INDEX of another audio folder is replaced
 only with --replace (all its entries are dropped). `aacr index info INDEX` describes an index.
+
+The index type: `auto` (the default for a new index) chooses by the number of recordings:
+exact search up to 100,000, above that an IVF index with 4 sqrt(N) cells of which 16 are
+searched per query (the rule and the benchmark behind it:
+`aacr_lib.retrieval.search.auto_index_kind`); the build report, the manifest and `aacr index
+info` say which it chose and why. `--type flat|ivf|hnsw` asks for one (tuned with --nlist and
+--nprobe, or --hnsw-m and --ef-search; those options apply to these explicit types). Updating
+an index keeps its type unless --type is given; a type chosen by `auto` is chosen again for
+the index's new size.
 """
 
 from __future__ import annotations
@@ -14,6 +23,9 @@ from __future__ import annotations
 import argparse
 
 from aacr_lib.cli.arguments import positive_int
+
+# the same as aacr_lib.retrieval.index.INDEX_TYPES (not imported here: it loads FAISS and torch)
+INDEX_TYPES = ("auto", "flat", "ivf", "hnsw")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,10 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("--out", required=True, help="index folder (created or updated)")
     build.add_argument(
         "--type",
-        choices=("flat", "ivf", "hnsw"),
+        choices=INDEX_TYPES,
         default=None,
-        help="flat: exact search (default); ivf / hnsw: approximate, for large collections "
-        "(an existing index keeps its type unless given)",
+        help="auto (default): chosen by collection size; flat: exact search; ivf / hnsw: "
+        "approximate, for large collections (an existing index keeps its type unless given)",
     )
     build.add_argument("--nlist", type=int, default=0, help="IVF cells (default 4 * sqrt(N))")
     build.add_argument(
@@ -92,11 +104,20 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from aacr_lib.retrieval.index import read_manifest
+    from aacr_lib.retrieval.index import (
+        describe_settings,
+        read_manifest,
+        settings_from_manifest,
+    )
 
     manifest = read_manifest(args.index)
     print(f"index {args.index}: {len(manifest['entries'])} file(s) from {manifest['audio_dir']}")
     print(f"run {manifest['run']} ({manifest['experiment']}, {manifest['feature_kind']} features)")
     print(f"faiss {manifest['index']['kind']}, metric {manifest['metric']}, dim {manifest['dim']}")
+    choice = manifest.get("index_choice")
+    if choice:
+        print(
+            f"index type: {describe_settings(settings_from_manifest(manifest['index']))} ({choice['reason']})"
+        )
     print(f"skipped {len(manifest['skipped'])} file(s); updated {manifest['updated']}")
     return 0

@@ -27,17 +27,21 @@ An update from another audio folder would drop every entry of the previous one: 
 unless `replace=True` (`aacr index build --replace`). A folder without audio files is refused
 too, and skipped files (undecodable, empty, broken symbolic links) are listed in the report.
 
-Index types: `flat` (exact search, the default), `ivf` (inverted lists: `nlist` k-means
-cells, `nprobe` of them searched) and `hnsw` (a graph with `M` links per vector). The FAISS
-metric follows the model's score: inner product for `dot` (and `cosine`, on unit vectors), L2
-for `exp_neg_euclidean` (reported as exp(-distance)).
+Index types: `auto` (the default: chosen by the collection's size with
+`aacr_lib.retrieval.search.auto_index_kind`; the manifest's `index` holds the kind and the
+parameters it chose, `index_choice` what was asked for and why), `flat` (exact search), `ivf`
+(inverted lists: `nlist` k-means cells, trained on a sample of at most 64 vectors per cell,
+`nprobe` of them searched) and `hnsw` (a graph with `M` links per vector). The exact kind is
+searched in `vectors.npy` with `aacr_lib.retrieval.search.exact_search` (faster than FAISS's
+flat index); `index.faiss` is still written for every kind. The metric follows the model's
+score: inner product for `dot` (and `cosine`, on unit vectors), L2 for `exp_neg_euclidean`
+(reported as exp(-distance)).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import os
 import shutil
 import struct
@@ -56,21 +60,30 @@ from aacr_lib.errors import ConfigError, DataError
 from aacr_lib.features.registry import compute_features
 from aacr_lib.files import replace_folder, sibling
 from aacr_lib.retrieval.inference import load_trained
+from aacr_lib.retrieval.search import (
+    auto_index_kind,
+    exact_search,
+    half_squared_norms,
+    ivf_cells,
+)
 
 MANIFEST_FILE = "manifest.json"
 VECTORS_FILE = "vectors.npy"
 FAISS_FILE = "index.faiss"
 FORMAT_VERSION = 1
-INDEX_TYPES = ("flat", "ivf", "hnsw")
+INDEX_KINDS = ("flat", "ivf", "hnsw")
+INDEX_TYPES = ("auto", *INDEX_KINDS)
 WINDOW_SECONDS = 30.0
+IVF_TRAIN_PER_CELL = 64
 
 
 @dataclass(frozen=True)
 class IndexSettings:
-    """FAISS index type and parameters (`nlist`: IVF cells, 0 = 4 * sqrt(N); `nprobe`: cells
-    searched; `hnsw_m`: graph links; `ef_search`: HNSW search breadth)."""
+    """Index type and parameters (`nlist`: IVF cells, 0 = 4 * sqrt(N); `nprobe`: cells
+    searched; `hnsw_m`: graph links; `ef_search`: HNSW search breadth). `auto` (the default)
+    is resolved by `resolve_settings` for the collection's size."""
 
-    kind: str = "flat"
+    kind: str = "auto"
     nlist: int = 0
     nprobe: int = 8
     hnsw_m: int = 32
@@ -83,14 +96,32 @@ class IndexSettings:
             )
 
 
+def resolve_settings(settings: IndexSettings, n: int) -> tuple[IndexSettings, str]:
+    """The concrete settings for `n` vectors and why: `auto` becomes the kind and parameters
+    `aacr_lib.retrieval.search.auto_index_kind` chooses; any other kind stays as given."""
+    if settings.kind != "auto":
+        return settings, f"{settings.kind} as requested"
+    choice = auto_index_kind(n)
+    fields = {key: value for key, value in choice.items() if key != "reason"}
+    return IndexSettings(**fields), f"auto: {choice['reason']}"
+
+
+def settings_from_manifest(index: dict[str, Any]) -> IndexSettings:
+    """The IndexSettings a manifest's `index` record holds (unknown keys ignored)."""
+    known = IndexSettings.__dataclass_fields__
+    return IndexSettings(**{key: value for key, value in index.items() if key in known})
+
+
 def faiss_metric(score: str) -> str:
     """`ip` (inner product) or `l2` for a model score."""
     return "l2" if score == "exp_neg_euclidean" else "ip"
 
 
 def make_faiss_index(vectors: np.ndarray, metric: str, settings: IndexSettings):
-    """A FAISS index of `settings.kind` holding `vectors` (trained first when IVF)."""
+    """A FAISS index of `settings.kind` holding `vectors` (trained first when IVF, k-means on
+    at most IVF_TRAIN_PER_CELL vectors per cell, a fixed random sample)."""
     n, dim = vectors.shape
+    settings = resolve_settings(settings, n)[0]
     faiss_metric_id = faiss.METRIC_INNER_PRODUCT if metric == "ip" else faiss.METRIC_L2
     if settings.kind == "flat":
         index = faiss.IndexFlatIP(dim) if metric == "ip" else faiss.IndexFlatL2(dim)
@@ -98,16 +129,17 @@ def make_faiss_index(vectors: np.ndarray, metric: str, settings: IndexSettings):
         index = faiss.IndexHNSWFlat(dim, settings.hnsw_m, faiss_metric_id)
         index.hnsw.efSearch = settings.ef_search
     else:
-        # k-means needs some points per cell; a tiny collection gets few cells.
-        nlist = settings.nlist or int(4 * math.sqrt(max(n, 1)))
-        nlist = max(1, min(nlist, n // 39 if n >= 39 else 1))
+        nlist = ivf_cells(n, settings.nlist)
         quantizer = faiss.IndexFlatIP(dim) if metric == "ip" else faiss.IndexFlatL2(dim)
         index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss_metric_id)
         if n:
-            index.train(np.ascontiguousarray(vectors, dtype=np.float32))
+            sample = n if n <= IVF_TRAIN_PER_CELL * nlist else IVF_TRAIN_PER_CELL * nlist
+            rows = np.sort(np.random.default_rng(0).choice(n, sample, replace=False))
+            index.train(np.ascontiguousarray(vectors[rows], dtype=np.float32))
         index.nprobe = min(settings.nprobe, nlist)
     if n:
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        for start in range(0, n, 1 << 17):  # bounded float32 copies of a memory map
+            index.add(np.ascontiguousarray(vectors[start : start + (1 << 17)], dtype=np.float32))
     return index
 
 
@@ -188,12 +220,16 @@ class BuildReport:
     total: int
     replaced: str | None = None
     notes: list[str] = field(default_factory=list)
+    settings: IndexSettings | None = None
+    choice: str = ""
 
     def summary(self) -> str:
         lines = [
             f"index {self.index_dir}: {self.total} file(s); {len(self.added)} embedded now, "
             f"{self.kept} unchanged, {len(self.removed)} removed, {len(self.skipped)} skipped"
         ]
+        if self.settings is not None:
+            lines.append(f"index type: {describe_settings(self.settings)} ({self.choice})")
         if self.replaced is not None:
             lines.append(
                 f"warning: replaced the index of {self.replaced}: its "
@@ -202,6 +238,16 @@ class BuildReport:
         lines.extend(f"note: {note}" for note in self.notes)
         lines.extend(f"skipped {s['path']}: {s['reason']}" for s in self.skipped)
         return "\n".join(lines)
+
+
+def describe_settings(settings: IndexSettings) -> str:
+    """The index type and the parameters that matter for it, in words."""
+    if settings.kind == "ivf":
+        cells = f"{settings.nlist} cells" if settings.nlist else "4 sqrt(N) cells"
+        return f"ivf ({cells}, {settings.nprobe} searched per query)"
+    if settings.kind == "hnsw":
+        return f"hnsw (M {settings.hnsw_m}, efSearch {settings.ef_search})"
+    return f"{settings.kind} (exact search)" if settings.kind == "flat" else settings.kind
 
 
 def _rebuild_hint(index_dir: Path) -> str:
@@ -432,7 +478,14 @@ def build_index(
                 )
             replaced = str(previous.get("audio_dir"))
         if settings is None:
-            settings = IndexSettings(**previous["index"])
+            # an index whose type was chosen automatically is chosen again for its new size;
+            # one of a requested type (or from before `auto`) keeps it
+            requested = (previous.get("index_choice") or {}).get("requested")
+            settings = (
+                IndexSettings("auto")
+                if requested == "auto"
+                else settings_from_manifest(previous["index"])
+            )
     settings = settings or IndexSettings()
 
     old_entries = (
@@ -469,7 +522,8 @@ def build_index(
     dim = trained.model.embed_dim
     vectors = np.stack(rows).astype(np.float32)
     metric = faiss_metric(trained.config.model.score)
-    index = make_faiss_index(vectors, metric, settings)
+    resolved, choice = resolve_settings(settings, len(vectors))
+    index = make_faiss_index(vectors, metric, resolved)
     manifest = {
         "format": FORMAT_VERSION,
         "run": str(trained.run.path.resolve()),
@@ -480,7 +534,8 @@ def build_index(
         "score": trained.config.model.score,
         "metric": metric,
         "dim": int(dim),
-        "index": settings.__dict__,
+        "index": resolved.__dict__,
+        "index_choice": {"requested": settings.kind, "reason": choice},
         "audio_dir": audio_root,
         "updated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "entries": entries,
@@ -493,7 +548,9 @@ def build_index(
         _swap_in(building, out)
     finally:
         shutil.rmtree(building, ignore_errors=True)
-    return BuildReport(out, added, kept, removed, skipped, len(entries), replaced, notes)
+    return BuildReport(
+        out, added, kept, removed, skipped, len(entries), replaced, notes, resolved, choice
+    )
 
 
 @dataclass(frozen=True)
@@ -505,7 +562,14 @@ class SearchHit:
 
 
 class SearchIndex:
-    """A built index, ready for queries: `SearchIndex(path).search("a dog barks", k=10)`."""
+    """A built index, ready for queries: `SearchIndex(path).search("a dog barks", k=10)`.
+
+    The exact kind (`flat`) is searched in the stored vectors (`vectors.npy`, memory-mapped)
+    with `aacr_lib.retrieval.search.exact_search`, which is faster than FAISS's flat index for
+    one query and for batches (`benchmarks/bench_search.py`); its `index.faiss` is read only
+    when `index` is asked for. IVF and HNSW indexes are searched with FAISS, with the
+    `nprobe` / `efSearch` of the manifest.
+    """
 
     def __init__(
         self,
@@ -516,8 +580,17 @@ class SearchIndex:
         self.path = Path(index_dir)
         self.manifest = _read_json_manifest(self.path)
         check_counts(self.path, self.manifest)
-        self.index = _read_faiss(self.path / FAISS_FILE)
-        check_counts(self.path, self.manifest, ntotal=int(self.index.ntotal))
+        self.settings = settings_from_manifest(self.manifest.get("index", {"kind": "flat"}))
+        self.metric: str = self.manifest["metric"]
+        self._faiss = None
+        self._half_norms: np.ndarray | None = None
+        self.vectors: np.ndarray | None = None
+        if self.settings.kind == "flat":
+            self.vectors = _load_vectors(self.path / VECTORS_FILE)
+        else:
+            self._faiss = _read_faiss(self.path / FAISS_FILE)
+            check_counts(self.path, self.manifest, ntotal=int(self._faiss.ntotal))
+            _apply_search_settings(self._faiss, self.settings)
         run = run_dir or self.manifest["run"]
         if not Path(run).is_dir():
             raise DataError(
@@ -527,11 +600,31 @@ class SearchIndex:
         self.trained = load_trained(run, device)
         self.entries: list[dict[str, Any]] = self.manifest["entries"]
 
+    @property
+    def index(self):
+        """The FAISS index of the folder (read on first use for the exact kind)."""
+        if self._faiss is None:
+            self._faiss = _read_faiss(self.path / FAISS_FILE)
+            check_counts(self.path, self.manifest, ntotal=int(self._faiss.ntotal))
+            _apply_search_settings(self._faiss, self.settings)
+        return self._faiss
+
     def __len__(self) -> int:
         return len(self.entries)
 
     def search(self, query: str, k: int = 10) -> list[SearchHit]:
         return self.search_many([query], k)[0]
+
+    def search_vectors(self, vectors: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """FAISS-style `(values, ids)` of query embeddings: inner products, or squared
+        distances for the `l2` metric; ids -1 where an approximate index found fewer."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        k = min(k, len(self.entries))
+        if self.vectors is not None:
+            if self.metric == "l2" and self._half_norms is None:
+                self._half_norms = half_squared_norms(self.vectors)
+            return exact_search(self.vectors, vectors, k, self.metric, self._half_norms)
+        return self.index.search(vectors, k)
 
     def search_many(self, queries: Sequence[str], k: int = 10) -> list[list[SearchHit]]:
         """The `k` best recordings of each query, best first; an empty query (nothing but
@@ -547,7 +640,7 @@ class SearchIndex:
         vectors = self.trained.embed_text(list(queries))
         if self.manifest["score"] == "cosine":
             vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        values, ids = self.index.search(np.ascontiguousarray(vectors), min(k, len(self.entries)))
+        values, ids = self.search_vectors(vectors, k)
         results = []
         for row_values, row_ids in zip(values, ids, strict=True):
             hits = []
@@ -557,9 +650,30 @@ class SearchIndex:
                 entry = self.entries[row]
                 score = (
                     float(np.exp(-np.sqrt(max(value, 0.0))))
-                    if self.manifest["metric"] == "l2"
+                    if self.metric == "l2"
                     else float(value)
                 )
                 hits.append(SearchHit(rank, score, entry["path"], entry.get("duration")))
             results.append(hits)
         return results
+
+
+def _load_vectors(path: Path) -> np.ndarray:
+    """The stored vectors as a read-only float32 memory map (a copy only for another dtype)."""
+    try:
+        vectors = np.load(path, mmap_mode="r")
+    except (OSError, ValueError) as exc:
+        raise DataError(
+            f"{path}: not a readable vector file ({exc}); {_rebuild_hint(path.parent)}"
+        ) from exc
+    if vectors.dtype != np.float32 or not vectors.flags.c_contiguous:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    return vectors
+
+
+def _apply_search_settings(index, settings: IndexSettings) -> None:
+    """The search breadth of the manifest on a FAISS index read from disk."""
+    if settings.kind == "ivf" and hasattr(index, "nprobe"):
+        index.nprobe = min(settings.nprobe, int(index.nlist))
+    elif settings.kind == "hnsw" and hasattr(index, "hnsw"):
+        index.hnsw.efSearch = settings.ef_search

@@ -98,7 +98,7 @@ def test_uv_installs_exactly_the_files_of_pips_report():
     report = {
         "install": [
             {
-                "download_info": {"url": "file:///work/aacr", "dir_info": {"editable": True}},
+                "download_info": {"url": "file:///srv/aacr", "dir_info": {"editable": True}},
                 "is_direct": True,
                 "metadata": {"name": "aacr"},
             },
@@ -122,4 +122,4 @@ def test_uv_installs_exactly_the_files_of_pips_report():
         "file:///opt/pypi-more/files/soundfile-0.14.0-py2.py3-none-manylinux_2_28_x86_64.whl",
         "pkg @ https://example.org/pkg-1.0.tar.gz",
     ]
-    assert editable == ["/work/aacr"]
+    assert editable == ["/srv/aacr"]
