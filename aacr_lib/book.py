@@ -24,6 +24,7 @@ from pathlib import Path
 
 from aacr_lib import __version__
 from aacr_lib.errors import AacrError
+from aacr_lib.paths import environment
 from aacr_lib.profiles import BATCH_ENV, check_overrides, get_profile
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
@@ -166,17 +167,22 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict, cwd: Path) 
 
 
 def _run_papermill(notebook: Path, output: Path, parameters: dict, cwd: Path) -> NotebookResult:
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     start = time.perf_counter()
     # The kernel inherits these: progress bars stay off in batch runs (see `BATCH_ENV`), and
     # OpenMP threads sleep while they wait unless the user chose otherwise (a run training
     # beside METEOR's JVM start-up, with spinning threads, got many times slower on 2 cores).
     kernel_environment = {BATCH_ENV: "1"}
     kernel_environment.setdefault("OMP_WAIT_POLICY", os.environ.get("OMP_WAIT_POLICY", "PASSIVE"))
-    saved = {key: os.environ.get(key) for key in kernel_environment}
-    os.environ.update(kernel_environment)
+    with environment(kernel_environment):
+        return _execute(notebook, output, parameters, cwd, start)
+
+
+def _execute(
+    notebook: Path, output: Path, parameters: dict, cwd: Path, start: float
+) -> NotebookResult:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
     try:
         papermill.execute_notebook(
             str(notebook),
@@ -204,12 +210,6 @@ def _run_papermill(notebook: Path, output: Path, parameters: dict, cwd: Path) ->
         return NotebookResult(
             notebook.stem, "failed", time.perf_counter() - start, output, repr(exc), None
         )
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return NotebookResult(notebook.stem, "executed", time.perf_counter() - start, output)
 
 

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from aacr_lib.config import deep_merge, parse_overrides, resolve
 from aacr_lib.errors import ConfigError, lookup
-from aacr_lib.paths import dataset_dir
+from aacr_lib.paths import dataset_dir, environment
 from aacr_lib.profiles import ALIASES, canonical_profile
 from aacr_lib.runs import RunDir, execute_run, run_path
 from aacr_lib.training import make_accelerator
@@ -303,19 +303,18 @@ def run_in_parallel(
     torch already loaded) and `WORKER_ENVIRONMENT`.
     """
     if jobs <= 1 or len(calls) <= 1:
-        results = []
+        in_order = []
         for index, call in enumerate(calls):
-            results.append(call())
+            in_order.append(call())
             if on_done is not None:
-                on_done(index, results[-1])
-        return results
-    saved = {key: os.environ.get(key) for key in WORKER_ENVIRONMENT}
-    os.environ.update(WORKER_ENVIRONMENT)  # inherited by the workers as they start
-    try:
+                on_done(index, in_order[-1])
+        return in_order
+    results: dict[int, T] = {}
+    # inherited by the workers as they start
+    with environment(WORKER_ENVIRONMENT):
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_start) as pool:
             futures = {pool.submit(call): index for index, call in enumerate(calls)}
-            results: dict[int, T] = {}
             try:
                 for future in as_completed(futures):
                     index = futures[future]
@@ -326,12 +325,6 @@ def run_in_parallel(
                 for future in futures:
                     future.cancel()
                 raise
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return [results[index] for index in range(len(calls))]
 
 

@@ -7,8 +7,10 @@ Nothing is ever an absolute path in the code.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 DATA_ENV = "AACR_DATA"
@@ -74,3 +76,19 @@ def features_dir(dataset_dir: str | os.PathLike, root: str | os.PathLike | None 
     resolved = Path(dataset_dir).expanduser().resolve()
     digest = hashlib.sha1(str(resolved).encode("utf-8")).hexdigest()[:8]
     return base / f"{resolved.name or 'dataset'}-{digest}"
+
+
+@contextlib.contextmanager
+def environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """`os.environ` with `variables` set inside the block (what child processes started there
+    inherit), and as it was afterwards."""
+    saved = {key: os.environ.get(key) for key in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
