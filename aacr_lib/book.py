@@ -213,6 +213,91 @@ def _execute(
     return NotebookResult(notebook.stem, "executed", time.perf_counter() - start, output)
 
 
+def _executed_dir(root: Path, out_dir: str | os.PathLike | None) -> Path:
+    return Path(out_dir) if out_dir else root / "_build" / "executed"
+
+
+def notebooks_to_execute(
+    root: str | os.PathLike,
+    parameters: dict,
+    only: Iterable[str] | None = None,
+    out_dir: str | os.PathLike | None = None,
+    force: bool = False,
+) -> list[Path]:
+    """The notebooks `execute_book` would run rather than reuse (changed, failed or new)."""
+    root = Path(root).resolve()
+    out = _executed_dir(root, out_dir)
+    cache, fingerprint = _load_cache(out), library_fingerprint()
+    return [
+        notebook
+        for notebook in discover_notebooks(root, only)
+        if force or not _is_current(notebook, out, cache, parameters, fingerprint)
+    ]
+
+
+def _is_current(notebook: Path, out: Path, cache: dict, parameters: dict, fingerprint: str):
+    key = execution_key(notebook, parameters, fingerprint)
+    return cache.get(notebook.name) == key and (out / notebook.name).is_file()
+
+
+# The task modules whose chapters train runs (`CHAPTER_RUNS` and `planned_runs` in each), the
+# longest-training task first: the pool then ends with short runs and its workers finish
+# together. Imported only when the book trains ahead.
+TASK_BOOKS = ("aacr_lib.captioning.book", "aacr_lib.retrieval.book")
+
+
+def planned_book_runs(context, chapters: Iterable[str]) -> list:
+    """Every run the chapters `chapters` (notebook names without ".ipynb") ask for, once each
+    (several chapters reuse the baseline), as `aacr_lib.experiments.PlannedRun`s labelled by
+    their run directory."""
+    import importlib
+    from dataclasses import replace
+
+    wanted, planned, seen = set(chapters), [], set()
+    for module_name in TASK_BOOKS:
+        module = importlib.import_module(module_name)
+        for chapter, requests in module.CHAPTER_RUNS.items():
+            if chapter not in wanted:
+                continue
+            for entry in module.planned_runs(context, requests):
+                if entry.run_dir not in seen:
+                    seen.add(entry.run_dir)
+                    planned.append(replace(entry, label=entry.run_dir))
+    return planned
+
+
+def train_ahead(context, chapters: Iterable[str], echo: bool = True) -> int:
+    """Train every run that the chapters `chapters` will ask for and is not complete,
+    in one pool of workers (`aacr_lib.experiments.run_planned`), before any notebook starts;
+    the chapters then reopen finished runs. One pool for the whole book keeps every core busy
+    to the end (a chapter with one run left trains it alone) and starts its workers once.
+    A run that fails here stops the rest: the chapters then train what is left themselves and
+    show the error where it belongs. Returns how many runs it trained."""
+    from aacr_lib.experiments import parallel_jobs, run_planned
+
+    pending = [entry for entry in planned_book_runs(context, chapters) if entry.pending]
+    if not pending:
+        return 0
+    jobs = parallel_jobs(context.device, sum(entry.parallel for entry in pending))
+    if echo:
+        print(
+            f"training ahead: {len(pending)} run(s) the chapters need, {jobs} at a time",
+            flush=True,
+        )
+    describe = {entry.label: entry.describe for entry in pending}
+
+    def report(label, result) -> None:
+        if echo:
+            line = describe[label](result) if describe[label] else label
+            print(f"    {line}", flush=True)
+
+    try:
+        run_planned(pending, context.device, report=report)
+    except Exception as exc:  # the chapters train it again and show the error in place
+        print(f"training ahead stopped ({exc!r}); the chapters train what is left", flush=True)
+    return len(pending)
+
+
 def execute_book(
     root: str | os.PathLike,
     parameters: dict,
@@ -223,7 +308,7 @@ def execute_book(
 ) -> list[NotebookResult]:
     """Execute the numbered notebooks in order into `out_dir` (default `_build/executed`)."""
     root = Path(root).resolve()
-    out = Path(out_dir) if out_dir else root / "_build" / "executed"
+    out = _executed_dir(root, out_dir)
     out.mkdir(parents=True, exist_ok=True)
     notebooks = discover_notebooks(root, only)
     cache = _load_cache(out)
@@ -234,7 +319,7 @@ def execute_book(
         key = execution_key(notebook, parameters, fingerprint)
         if echo:
             print(f"[{index}/{len(notebooks)}] {notebook.name} …", flush=True)
-        if not force and cache.get(notebook.name) == key and output.is_file():
+        if not force and _is_current(notebook, out, cache, parameters, fingerprint):
             result = NotebookResult(notebook.stem, "cached", 0.0, output)
         else:
             cache.pop(notebook.name, None)

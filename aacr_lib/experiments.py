@@ -340,6 +340,8 @@ class PlannedRun:
     prepare: Callable[[], None] | None = None
     prepare_key: str = ""
     parallel: bool = True  # False: trains here after the others (it needs their runs)
+    run_dir: str = ""  # where its run lives: chapters asking for the same run train it once
+    describe: Callable[[ExperimentResult], str] | None = None  # its task's status line
 
 
 def run_planned(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -154,3 +155,139 @@ def test_html_build_renders_executed_notebooks(tiny_book):
     assert "the answer is 42" in page  # outputs come from the papermill run
     # the parameters are shown once (papermill's injected cell), not the removed defaults too
     assert page.count("Parameters") == 1 and page.count(">data_root<") == 1
+
+
+# --------------------------------------------------------------------------- training ahead
+def _fake_task_book(name, chapter_runs, trained):
+    """A task module with `CHAPTER_RUNS` and `planned_runs`: each request is a run directory
+    (complete when its name ends in "done"); training one records it."""
+    import types
+
+    from aacr_lib.experiments import ExperimentResult, PlannedRun
+
+    def planned_runs(context, requests):
+        return [
+            PlannedRun(
+                label=f"{name} {run}",
+                call=lambda run=run: trained.append(run) or ExperimentResult(run, run, None),
+                pending=not run.endswith("done"),
+                run_dir=run,
+                parallel=not run.endswith("last"),
+                describe=lambda result: f"{result.name} trained",
+            )
+            for run in requests
+        ]
+
+    module = types.ModuleType(name)
+    module.CHAPTER_RUNS, module.planned_runs = chapter_runs, planned_runs
+    return module
+
+
+@pytest.fixture
+def two_task_books(monkeypatch):
+    """Captioning-like chapters 03-04 sharing a baseline, retrieval-like 06 with one run that
+    trains after the pool; runs execute here, in order (`run_in_parallel` replaced)."""
+    import sys
+
+    from aacr_lib import book, experiments
+
+    trained = []
+    slow = _fake_task_book(
+        "fake_slow_book",
+        {"03_a": ["slow/base", "slow/x"], "04_b": ["slow/base", "slow/y"]},
+        trained,
+    )
+    fast = _fake_task_book(
+        "fake_fast_book", {"06_c": ["fast/base", "fast/done", "fast/z last"]}, trained
+    )
+    monkeypatch.setitem(sys.modules, "fake_slow_book", slow)
+    monkeypatch.setitem(sys.modules, "fake_fast_book", fast)
+    monkeypatch.setattr(book, "TASK_BOOKS", ("fake_slow_book", "fake_fast_book"))
+    pools = []
+
+    def in_order(calls, jobs, on_done=None):
+        pools.append(len(calls))
+        results = [call() for call in calls]
+        for index, result in enumerate(results):
+            on_done(index, result)
+        return results
+
+    monkeypatch.setattr(experiments, "run_in_parallel", in_order)
+    monkeypatch.setenv("AACR_JOBS", "2")
+    return trained, pools
+
+
+def test_train_ahead_trains_every_pending_run_once_in_one_pool(two_task_books, capsys):
+    """The shared baseline trains once, a complete run not at all, the pool's runs in task
+    order (longest-training task first), the run that needs the others' after them; chapters
+    not about to execute train nothing."""
+    from types import SimpleNamespace
+
+    from aacr_lib.book import train_ahead
+
+    trained, pools = two_task_books
+    context = SimpleNamespace(device="cpu")
+    assert train_ahead(context, ["03_a", "04_b", "06_c", "01_data"]) == 5
+    assert trained == ["slow/base", "slow/x", "slow/y", "fast/base", "fast/z last"]
+    assert pools == [4]
+    output = capsys.readouterr().out
+    assert "training ahead: 5 run(s) the chapters need, 2 at a time" in output
+    assert "slow/y trained" in output
+    trained.clear()
+    assert train_ahead(context, ["04_b"]) == 2
+    assert trained == ["slow/base", "slow/y"]
+
+
+def test_a_failing_run_ahead_leaves_the_rest_to_the_chapters(two_task_books, monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    from aacr_lib import experiments
+    from aacr_lib.book import train_ahead
+
+    def broken(calls, jobs, on_done=None):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(experiments, "run_in_parallel", broken)
+    assert train_ahead(SimpleNamespace(device="cpu"), ["03_a"]) == 2
+    assert "training ahead stopped (RuntimeError('out of memory'))" in capsys.readouterr().out
+
+
+CH04, CH06, CH07 = "04_captioning_experiments", "06_retrieval_baseline", "07_retrieval_experiments"
+
+
+def test_the_chapters_ask_for_the_runs_the_book_trains_ahead(tmp_path):
+    """Every chapter that trains has its runs in its task's `CHAPTER_RUNS`, and the book's plan
+    for the real chapters names each run directory once."""
+    import json
+
+    from aacr_lib.book import planned_book_runs
+    from aacr_lib.captioning import book as captioning_book
+    from aacr_lib.profiles import notebook_context
+    from aacr_lib.retrieval import book as retrieval_book
+    from tests.conftest import REPO_ROOT
+
+    declared = {**captioning_book.CHAPTER_RUNS, **retrieval_book.CHAPTER_RUNS}
+    for notebook in discover_notebooks(REPO_ROOT):
+        source = "".join(
+            "".join(cell["source"]) for cell in json.loads(notebook.read_text())["cells"]
+        )
+        asks = f'run_chapter(context, "{notebook.stem}")' in source
+        assert asks == (notebook.stem in declared), notebook.name
+        assert "run_experiments(" not in source, f"{notebook.name}: use run_chapter"
+    context = notebook_context("demo", runs_root_dir=str(tmp_path), smoke=True)
+    planned = planned_book_runs(context, declared)
+    run_dirs = [entry.run_dir for entry in planned]
+    assert len(run_dirs) == len(set(run_dirs)) == len(planned)
+    names = [Path(run_dir).name.rsplit("-", 1)[0] for run_dir in run_dirs]
+    captioning = [f"captioning-{name}" for name in captioning_book.CHAPTER_RUNS[CH04]]
+    # the pad-masking variant (a second baseline config) after chapter 03's baseline
+    assert names[:8] == [
+        *captioning[:1],
+        "captioning-baseline",
+        *captioning[1:],
+        "captioning-final",
+    ]
+    retrieval = dict.fromkeys(
+        [*retrieval_book.CHAPTER_RUNS[CH06], *retrieval_book.CHAPTER_RUNS[CH07]]
+    )
+    assert names[8:] == [f"retrieval-{name}" for name in retrieval]

@@ -19,7 +19,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from aacr_lib.captioning.experiments import PROFILE_DESCRIPTIONS, get_experiment, resolve_config
+from aacr_lib.captioning.experiments import (
+    EXPERIMENT_SET,
+    PROFILE_DESCRIPTIONS,
+    get_experiment,
+    resolve_config,
+)
 from aacr_lib.captioning.inference import caption_files
 from aacr_lib.captioning.run import (
     evaluate_organisers_checkpoint,
@@ -64,36 +69,66 @@ def run_experiment(
     return ExperimentResult(experiment, title, run, None, time.perf_counter() - started)
 
 
-def run_experiments(
-    context: NotebookContext,
-    requests: Iterable[str] | Mapping[str, str | tuple[str, Sequence[str]]],
-) -> dict[str, ExperimentResult]:
+Requests = Iterable[str] | Mapping[str, str | tuple[str, Sequence[str]]]
+
+# What each captioning chapter (by notebook name) trains: a label -> an experiment, or (experiment, overrides).
+# The chapters ask for these, and `aacr book` trains the union of the chapters it is about to
+# execute ahead of them, in one pool of workers (`aacr_lib.book.train_ahead`).
+CHAPTER_RUNS: dict[str, dict[str, str | tuple[str, tuple[str, ...]]]] = {
+    "03_captioning_baseline": {
+        "pads kept (baseline)": "baseline",
+        # the pad-masking variant the chapter's last section discusses
+        "pads masked": ("baseline", ("loss.mask_pad=true",)),
+    },
+    # the report's sections 6.1.1-6.1.3, from the registry
+    "04_captioning_experiments": {
+        name: name for name in ["baseline", *EXPERIMENT_SET.in_sections("6.1.1", "6.1.2", "6.1.3")]
+    },
+    "05_captioning_final": {"baseline": "baseline", "final": "final"},
+}
+
+
+def run_chapter(context: NotebookContext, chapter: str) -> dict[str, ExperimentResult]:
+    """The runs of `CHAPTER_RUNS[chapter]`, by label (see `run_experiments`)."""
+    return run_experiments(context, CHAPTER_RUNS[chapter])
+
+
+def run_experiments(context: NotebookContext, requests: Requests) -> dict[str, ExperimentResult]:
     """Several experiments at once: `requests` names them, or maps a label to an experiment
     name or to (name, overrides). Runs that need training train side by side in worker
     processes (`aacr_lib.experiments.run_planned`: one per CPU core, `AACR_JOBS` to change);
     one line per experiment says whether it was reused, trained (and how long) or n/a."""
+    return run_planned(
+        planned_runs(context, requests),
+        context.device,
+        report=lambda label, r: print(status_line(r, label)),
+    )
+
+
+def planned_runs(context: NotebookContext, requests: Requests) -> list[PlannedRun]:
+    """What `run_experiments` would do for `requests`, without doing it."""
     if not isinstance(requests, Mapping):
         requests = {name: name for name in requests}
     planned = []
     for label, request in requests.items():
         name, overrides = (request, ()) if isinstance(request, str) else request
         planned.append(_planned(context, label, name, list(overrides)))
-    return run_planned(
-        planned, context.device, report=lambda label, r: print(status_line(r, label))
-    )
+    return planned
 
 
 def _planned(
     context: NotebookContext, label: str, experiment: str, overrides: list[str]
 ) -> PlannedRun:
     config = resolve_config(experiment, context.run_profile, overrides, context.overrides_for(TASK))
-    complete = RunDir(run_path(TASK, experiment, config, context.runs_root)).complete
+    path = run_path(TASK, experiment, config, context.runs_root)
     return PlannedRun(
         label,
         partial(run_experiment, context, experiment, overrides, False),
-        pending=not complete and not missing_requirements(config),
+        pending=not RunDir(path).complete and not missing_requirements(config),
         prepare=partial(prepare_shared_inputs, config, context.data_dir, context.progress),
         prepare_key=repr((config.data, config.evaluation.metrics)),
+        run_dir=str(path),
+        describe=status_line,
     )
 
 

@@ -44,21 +44,35 @@ def _book(args: argparse.Namespace) -> int:
     if args.check:
         return 0 if checked.ready else 1
 
-    from aacr_lib.book import build_html, execute_book, notebook_parameters
+    import contextlib
+
+    from aacr_lib.book import (
+        build_html,
+        execute_book,
+        notebook_parameters,
+        notebooks_to_execute,
+        train_ahead,
+    )
     from aacr_lib.cli.arguments import check_writable_dir
     from aacr_lib.paths import runs_root
     from aacr_lib.profiles import notebook_context
 
-    check_writable_dir(runs_root(args.runs_root), "runs root")
-    check_writable_dir(Path(args.root) / "_build", "book's build folder")
-    parameters = notebook_parameters(
-        args.profile, args.device, args.data_root, args.runs_root, args.smoke
-    )
-    # Build or check the dataset once, up front, rather than inside the first notebook.
-    context = notebook_context(
-        args.profile, args.data_root, args.runs_root, args.device, args.smoke
-    )
-    print(f"profile {args.profile}: data {context.data_dir}, runs {context.runs_root}")
+    # The kernels run in the project root: folders given here are taken from where the command
+    # runs, the defaults from the root (as in the kernels).
+    data_root = str(Path(args.data_root).resolve()) if args.data_root else None
+    runs = str(Path(args.runs_root).resolve()) if args.runs_root else None
+    with contextlib.chdir(args.root):
+        check_writable_dir(runs_root(runs), "runs root")
+        check_writable_dir(Path("_build"), "book's build folder")
+    parameters = notebook_parameters(args.profile, args.device, data_root, runs, args.smoke)
+    to_execute = notebooks_to_execute(args.root, parameters, only=args.only, force=args.force)
+    with contextlib.chdir(args.root):
+        # Build or check the dataset once, up front, rather than inside the first notebook.
+        context = notebook_context(args.profile, data_root, runs, args.device, args.smoke)
+        print(f"profile {args.profile}: data {context.data_dir}, runs {context.runs_root}")
+        if to_execute:
+            # every run the chapters about to execute need, in one pool of workers
+            train_ahead(context, [notebook.stem for notebook in to_execute])
     results = execute_book(args.root, parameters, only=args.only, force=args.force)
     failed = [result for result in results if result.status == "failed"]
     if not args.no_html:

@@ -38,6 +38,14 @@ from aacr_lib.retrieval.run import missing_requirements, prepare_shared_inputs, 
 from aacr_lib.retrieval.task import TASK, build_retrieval_model
 from aacr_lib.runs import RunDir, run_path
 
+# What each retrieval chapter (by notebook name) trains. The chapters ask for these, and `aacr
+# book` trains the union of the chapters it is about to execute ahead of them, in one pool of
+# workers (`aacr_lib.book.train_ahead`).
+CHAPTER_RUNS: dict[str, tuple[str, ...]] = {
+    "06_retrieval_baseline": ("baseline", "report_baseline"),
+    "07_retrieval_experiments": tuple(EXPERIMENTS),
+}
+
 
 def run_experiment(
     context: NotebookContext, name: str, overrides: Sequence[str] = (), progress: bool | None = None
@@ -90,25 +98,41 @@ def run_experiments(
     training train side by side in worker processes (`aacr_lib.experiments.run_planned`: one
     per CPU core, `AACR_JOBS` to change); caption-based retrieval, which reads a captioning
     run, goes last, here."""
+    return run_planned(
+        planned_runs(context, names, overrides),
+        context.device,
+        report=lambda label, r: print(status_line(r, label)),
+    )
+
+
+def run_chapter(context: NotebookContext, chapter: str) -> dict[str, ExperimentResult]:
+    """The runs of `CHAPTER_RUNS[chapter]`, by experiment name (see `run_experiments`)."""
+    return run_experiments(context, CHAPTER_RUNS[chapter])
+
+
+def planned_runs(
+    context: NotebookContext, names: Iterable[str] | None = None, overrides: Sequence[str] = ()
+) -> list[PlannedRun]:
+    """What `run_experiments` would do, without doing it."""
     planned = []
     for name in names or EXPERIMENTS:
         config = _resolved(context, name, overrides)
-        complete = RunDir(run_path(TASK, name, config, context.runs_root)).complete
+        path = run_path(TASK, name, config, context.runs_root)
         planned.append(
             PlannedRun(
                 name,
                 partial(run_experiment, context, name, list(overrides), False),
-                pending=not complete and not _missing(context, config),
+                pending=not RunDir(path).complete and not _missing(context, config),
                 prepare=partial(
                     prepare_shared_inputs, config, context.data_dir, progress=context.progress
                 ),
                 prepare_key=repr((config.data, config.model.text.encoder)),
                 parallel=config.method != "caption_based",
+                run_dir=str(path),
+                describe=status_line,
             )
         )
-    return run_planned(
-        planned, context.device, report=lambda label, r: print(status_line(r, label))
-    )
+    return planned
 
 
 def status_line(result: ExperimentResult, label: str | None = None) -> str:

@@ -123,3 +123,32 @@ def test_uv_installs_exactly_the_files_of_pips_report():
         "pkg @ https://example.org/pkg-1.0.tar.gz",
     ]
     assert editable == ["/srv/aacr"]
+
+
+def test_uv_installs_pips_files_compiled_to_bytecode(tmp_path, monkeypatch):
+    """uv installs the files pip's dry run chose, with bytecode compiled as pip would (without
+    it each kernel and worker compiles torch and transformers again), then the project
+    editable."""
+    commands = []
+
+    def fake_run(command, environment=None):
+        commands.append(command)
+        if "--report" in command:
+            report = command[command.index("--report") + 1]
+            Path(report).write_text(
+                '{"install": [{"download_info": {"url": "file:///w/a-1-py3-none-any.whl",'
+                ' "archive_info": {}}, "is_direct": false, "metadata": {"name": "a"}},'
+                ' {"download_info": {"url": "file:///srv/aacr", "dir_info": {"editable": true}},'
+                ' "is_direct": true, "metadata": {"name": "aacr"}}]}'
+            )
+
+    monkeypatch.setattr(install_env, "run", fake_run)
+    monkeypatch.setattr(install_env, "pip_settings", lambda python: {})
+    python = tmp_path / "bin" / "python"
+    python.parent.mkdir()
+    (tmp_path / "bin" / "uv").write_text("#!/bin/sh\necho uv 0.0.1\n")
+    (tmp_path / "bin" / "uv").chmod(0o755)
+    assert install_env.install_with_uv(python, ["-e", ".[dev]"]) == "uv 0.0.1"
+    uv_commands = [c for c in commands if c[0] == str(tmp_path / "bin" / "uv")]
+    assert [c[-1] for c in uv_commands] == ["file:///w/a-1-py3-none-any.whl", "/srv/aacr"]
+    assert all({"--no-deps", "--compile-bytecode"} <= set(c) for c in uv_commands)
