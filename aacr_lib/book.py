@@ -246,10 +246,10 @@ def _is_current(notebook: Path, out: Path, cache: dict, parameters: dict, finger
 TASK_BOOKS = ("aacr_lib.captioning.book", "aacr_lib.retrieval.book")
 
 
-def planned_book_runs(context, chapters: Iterable[str]) -> list:
+def planned_book_runs(context, chapters: Iterable[str]) -> list[tuple]:
     """Every run the chapters `chapters` (notebook names without ".ipynb") ask for, once each
-    (several chapters reuse the baseline), as `aacr_lib.experiments.PlannedRun`s labelled by
-    their run directory."""
+    (several chapters reuse the baseline): (`aacr_lib.experiments.PlannedRun` labelled by its
+    run directory, the label its first chapter gives it)."""
     import importlib
     from dataclasses import replace
 
@@ -262,7 +262,7 @@ def planned_book_runs(context, chapters: Iterable[str]) -> list:
             for entry in module.planned_runs(context, requests):
                 if entry.run_dir not in seen:
                     seen.add(entry.run_dir)
-                    planned.append(replace(entry, label=entry.run_dir))
+                    planned.append((replace(entry, label=entry.run_dir), entry.label))
     return planned
 
 
@@ -275,24 +275,26 @@ def train_ahead(context, chapters: Iterable[str], echo: bool = True) -> int:
     show the error where it belongs. Returns how many runs it trained."""
     from aacr_lib.experiments import parallel_jobs, run_planned
 
-    pending = [entry for entry in planned_book_runs(context, chapters) if entry.pending]
+    pending = [
+        (entry, label) for entry, label in planned_book_runs(context, chapters) if entry.pending
+    ]
     if not pending:
         return 0
-    jobs = parallel_jobs(context.device, sum(entry.parallel for entry in pending))
+    jobs = parallel_jobs(context.device, sum(entry.parallel for entry, _ in pending))
     if echo:
         print(
             f"training ahead: {len(pending)} run(s) the chapters need, {jobs} at a time",
             flush=True,
         )
-    describe = {entry.label: entry.describe for entry in pending}
+    describe = {entry.label: (entry.describe, label) for entry, label in pending}
 
-    def report(label, result) -> None:
+    def report(run_dir, result) -> None:
+        status, label = describe[run_dir]
         if echo:
-            line = describe[label](result) if describe[label] else label
-            print(f"    {line}", flush=True)
+            print(f"    {status(result, label) if status else label}", flush=True)
 
     try:
-        run_planned(pending, context.device, report=report)
+        run_planned([entry for entry, _ in pending], context.device, report=report)
     except Exception as exc:  # the chapters train it again and show the error in place
         print(f"training ahead stopped ({exc!r}); the chapters train what is left", flush=True)
     return len(pending)

@@ -173,7 +173,7 @@ def _fake_task_book(name, chapter_runs, trained):
                 pending=not run.endswith("done"),
                 run_dir=run,
                 parallel=not run.endswith("last"),
-                describe=lambda result: f"{result.name} trained",
+                describe=lambda result, label: f"{label}: {result.name} trained",
             )
             for run in requests
         ]
@@ -232,7 +232,7 @@ def test_train_ahead_trains_every_pending_run_once_in_one_pool(two_task_books, c
     assert pools == [4]
     output = capsys.readouterr().out
     assert "training ahead: 5 run(s) the chapters need, 2 at a time" in output
-    assert "slow/y trained" in output
+    assert "fake_slow_book slow/y: slow/y trained" in output
     trained.clear()
     assert train_ahead(context, ["04_b"]) == 2
     assert trained == ["slow/base", "slow/y"]
@@ -276,7 +276,8 @@ def test_the_chapters_ask_for_the_runs_the_book_trains_ahead(tmp_path):
         assert "run_experiments(" not in source, f"{notebook.name}: use run_chapter"
     context = notebook_context("demo", runs_root_dir=str(tmp_path), smoke=True)
     planned = planned_book_runs(context, declared)
-    run_dirs = [entry.run_dir for entry in planned]
+    run_dirs = [entry.run_dir for entry, _ in planned]
+    assert [label for _, label in planned][:2] == ["pads kept (baseline)", "pads masked"]
     assert len(run_dirs) == len(set(run_dirs)) == len(planned)
     names = [Path(run_dir).name.rsplit("-", 1)[0] for run_dir in run_dirs]
     captioning = [f"captioning-{name}" for name in captioning_book.CHAPTER_RUNS[CH04]]

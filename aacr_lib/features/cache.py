@@ -380,7 +380,9 @@ def build_feature_cache(
             for batch in _chunks(pending, batch_size):
                 loaded, waveforms, failure = _load_batch(batch, config)
                 if loaded:
-                    features = registry.compute_features_batch(config, waveforms, device=device)
+                    features = registry.compute_features_batch(
+                        config, waveforms, device=device, items=[entry[0] for entry in loaded]
+                    )
                     for item, array in zip(loaded, features, strict=True):
                         _write_entry(handle, clips, item, array)
                         bar.update(1)

@@ -9,7 +9,7 @@ stand-in on VGGish's time grid, `[P, 64]`). Each kind has a frozen config datacl
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,29 @@ CONFIGS: dict[str, type[FeatureConfig]] = {
     "vggish": VGGishConfig,
     "logmel_pooled": PooledLogMelConfig,
 }
-KINDS = tuple(CONFIGS)
+KINDS = tuple(CONFIGS)  # the audio features; `register_kind` adds others (sound events)
+
+# Kinds that packages above this one add (`aacr_lib.events`: sound-event probabilities from
+# PANNs, a trained tagger, the ground truth), so that their caches are built and read by the
+# same code (HDF5, resumable, fresh, keyed by the config hash) without this layer importing
+# them: kind -> (compute, check). `compute(config, waveforms, items, device)` gets the clips'
+# `ClothoItem`s too (the ground truth is looked up by file name); `check(config)` raises
+# before any work when something the kind needs is missing (weights, a run).
+ComputeBatch = Callable[[FeatureConfig, Sequence[np.ndarray], Sequence[Any], str], list[np.ndarray]]
+REGISTERED: dict[str, tuple[ComputeBatch, Callable[[FeatureConfig], None] | None]] = {}
+
+
+def register_kind(
+    config_class: type[FeatureConfig],
+    compute: ComputeBatch,
+    check: Callable[[FeatureConfig], None] | None = None,
+) -> None:
+    """Add a feature kind defined above this layer (see `REGISTERED`); registering a kind
+    again replaces it (a module reloaded in a notebook)."""
+    if config_class.kind in KINDS:
+        raise ValueError(f"{config_class.kind!r} is a built-in feature kind")
+    CONFIGS[config_class.kind] = config_class
+    REGISTERED[config_class.kind] = (compute, check)
 
 
 def config_class(kind: str) -> type[FeatureConfig]:
@@ -49,17 +71,23 @@ def check_available(config: FeatureConfig) -> None:
     """Raise before any work when a kind needs an asset that is missing (VGGish weights)."""
     if isinstance(config, VGGishConfig):
         weights_path()
+    if config.kind in REGISTERED and REGISTERED[config.kind][1] is not None:
+        REGISTERED[config.kind][1](config)
 
 
 def compute_features_batch(
     config: FeatureConfig,
     waveforms: Sequence[np.ndarray],
     device: str | torch.device = "cpu",
+    items: Sequence[Any] | None = None,
 ) -> list[np.ndarray]:
     """Features of mono clips already at `config.sample_rate`: one float32 array each.
 
-    The arrays are `[frames, config.dim]`; clips may differ in length.
+    The arrays are `[frames, config.dim]`; clips may differ in length. `items` (the clips'
+    `ClothoItem`s) are passed on to a registered kind.
     """
+    if config.kind in REGISTERED:
+        return REGISTERED[config.kind][0](config, waveforms, items or (), str(device))
     if isinstance(config, LogMelConfig):
         return log_mel_batch(waveforms, config)
     if isinstance(config, VGGishConfig):
