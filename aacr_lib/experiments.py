@@ -30,7 +30,7 @@ from aacr_lib.config import deep_merge, parse_overrides, resolve
 from aacr_lib.errors import ConfigError, lookup
 from aacr_lib.paths import dataset_dir, environment
 from aacr_lib.profiles import ALIASES, canonical_profile
-from aacr_lib.runs import RunDir, execute_run, run_path
+from aacr_lib.runs import RunDir, execute_run, run_name, run_path
 from aacr_lib.training import make_accelerator
 
 Overlay = Mapping[str, Any] | Callable[[Any], Mapping[str, Any]]
@@ -43,6 +43,7 @@ TrainingBody = Callable[[RunDir, Any, Path], "dict[str, Any] | None"]
 TASK_MODULES = {
     "captioning": "aacr_lib.captioning.experiments",
     "retrieval": "aacr_lib.retrieval.experiments",
+    "tagging": "aacr_lib.tagging.experiments",
 }
 
 
@@ -86,6 +87,9 @@ class ExperimentSet:
     experiments: Mapping[str, Experiment]
     # Checks a resolved config beyond its types (e.g. the captioning model's dimensions).
     validate: Callable[[Any], None] | None = None
+    # Completes a resolved config from its profile before it is checked (the sound-event
+    # experiments name the tagger run of the same profile): (config, profile) -> None.
+    finalize: Callable[[Any, str], None] | None = None
 
     def __iter__(self):
         return iter(self.experiments)
@@ -125,6 +129,8 @@ class ExperimentSet:
         overrides = _as_layer(overrides)
         base = resolve(self.config_class, profile_layer)
         config = resolve(self.config_class, profile_layer, chosen.overlay_on(base), dict(overrides))
+        if self.finalize is not None:
+            self.finalize(config, canonical_profile(profile))
         for section in ("data", "training"):  # the sections every task shares
             validate_section = getattr(getattr(config, section, None), "validate", None)
             if validate_section is not None:
@@ -169,6 +175,22 @@ def experiment_set(task: str) -> ExperimentSet:
     """The experiment set of `task` (`captioning`, `retrieval`)."""
     module = importlib.import_module(lookup(TASK_MODULES, task, "task"))
     return module.EXPERIMENT_SET
+
+
+TAGGER_EXPERIMENT = ("tagging", "baseline")
+
+
+def name_tagger_run(config: Any, profile: str) -> None:
+    """A task's `finalize`: a config whose sound events come from the tagger
+    (`data.events.source=tagger`) without a tagger run named gets the run of the tagging
+    task's `baseline` experiment (the tagger) at the same profile, so that the run's name (its config hash)
+    changes when the tagger does."""
+    events = getattr(getattr(config, "data", None), "events", None)
+    if events is None or events.source != "tagger" or events.tagger_run:
+        return
+    task, experiment = TAGGER_EXPERIMENT
+    tagger = experiment_set(task).resolve(experiment, profile)
+    events.tagger_run = run_name(task, experiment, tagger)
 
 
 def train_experiment(

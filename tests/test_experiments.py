@@ -60,8 +60,8 @@ def test_unknown_names_are_one_kind_of_error():
         TOY.resolve("x")
     with pytest.raises(ConfigError, match="unknown toy profile 'huge'; choose one of demo"):
         TOY.resolve("baseline", "huge")
-    with pytest.raises(ConfigError, match="unknown task 'tagging'; choose one of captioning"):
-        experiment_set("tagging")
+    with pytest.raises(ConfigError, match="unknown task 'translation'; choose one of captioning"):
+        experiment_set("translation")
 
 
 def test_listing_and_table_say_where_the_report_has_each_experiment():

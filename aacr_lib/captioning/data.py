@@ -27,18 +27,27 @@ class CaptionCollate:
     `references` (lists of raw captions).
     """
 
-    def __init__(self, tokenizer: Any, max_frames: int, max_length: int) -> None:
+    def __init__(
+        self, tokenizer: Any, max_frames: int, max_length: int, extra_input_dim: int = 0
+    ) -> None:
         self.tokenizer = tokenizer
         self.max_frames = max_frames
         self.max_length = max_length
+        # the last `extra_input_dim` columns of each frame are the model's extra input (the
+        # sound-event probabilities `aacr_lib.events.inputs` joins to the features)
+        self.extra_input_dim = extra_input_dim
 
     def __call__(self, examples: list[Any]) -> dict[str, Any]:
         batch = collate_padded(examples, max_frames=self.max_frames, crop="start")
+        frames = batch["inputs"].to(torch.float32)
         out: dict[str, Any] = {
-            "features": batch["inputs"].to(torch.float32),
+            "features": frames,
             "mask": batch["mask"],
             "file_names": batch["file_names"],
         }
+        if self.extra_input_dim:
+            out["features"] = frames[..., : -self.extra_input_dim]
+            out["extra_inputs"] = frames[..., -self.extra_input_dim :]
         captions = batch["captions"]
         if captions and isinstance(captions[0], str):
             labels, attention = encode_captions(self.tokenizer, captions, self.max_length)

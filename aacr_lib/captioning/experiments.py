@@ -16,7 +16,8 @@ from typing import Any
 
 from aacr_lib.captioning.config import CaptioningConfig
 from aacr_lib.data.clothomix.generate import CLOTHOMIX_VERSION
-from aacr_lib.experiments import Experiment, ExperimentSet, merge_overlays
+from aacr_lib.events.vocabulary import NUM_CLASSES as EVENT_DIM
+from aacr_lib.experiments import Experiment, ExperimentSet, merge_overlays, name_tagger_run
 
 CLOTHO_PROFILE: dict[str, Any] = {}  # the defaults are the paper's baseline
 
@@ -117,6 +118,19 @@ def _final(base: CaptioningConfig) -> dict[str, Any]:
     )
 
 
+def _with_events(source: str):
+    """The final architecture with sound-event probabilities from `source` as the model's
+    per-frame extra input (`aacr_lib.events.inputs`: joined before the adapter)."""
+
+    def overlay(base: CaptioningConfig) -> dict[str, Any]:
+        return merge_overlays(
+            _final(base),
+            {"data": {"events": {"source": source}}, "model": {"extra_input_dim": EVENT_DIM}},
+        )
+
+    return overlay
+
+
 def _validate(config: CaptioningConfig) -> None:
     config.model.validate()
 
@@ -179,12 +193,44 @@ EXPERIMENTS: dict[str, Experiment] = {
             report_table=9,
             report_section="6.1.4",
         ),
+        # The report's future work (section 7): sound-event vectors as an extra input.
+        Experiment(
+            "final_events_tagger",
+            "Final + tagger events",
+            "the final architecture with the ClothoMix-trained tagger's event probabilities "
+            "per frame joined to the features (the demo's stand-in for PANNs)",
+            _with_events("tagger"),
+            report_section="7",
+        ),
+        Experiment(
+            "final_events_oracle",
+            "Final + oracle events",
+            "the final architecture with ClothoMix's true events per frame: the upper bound "
+            "of what event inputs can give",
+            _with_events("oracle"),
+            report_section="7",
+        ),
+        Experiment(
+            "final_events_panns",
+            "Final + PANNs events",
+            "the final architecture with Cnn14_DecisionLevelMax's event probabilities per "
+            "frame, as the report proposed",
+            _with_events("panns"),
+            report_section="7",
+            needs=("panns_cnn14_decision_level_max",),
+        ),
     )
 }
 
 
 EXPERIMENT_SET = ExperimentSet(
-    "captioning", CaptioningConfig, PROFILE_OVERLAYS, PROFILE_DESCRIPTIONS, EXPERIMENTS, _validate
+    "captioning",
+    CaptioningConfig,
+    PROFILE_OVERLAYS,
+    PROFILE_DESCRIPTIONS,
+    EXPERIMENTS,
+    _validate,
+    finalize=name_tagger_run,
 )
 get_experiment = EXPERIMENT_SET.get
 resolve_config = EXPERIMENT_SET.resolve

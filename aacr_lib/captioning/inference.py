@@ -21,7 +21,7 @@ from aacr_lib.captioning.data import CaptionCollate
 from aacr_lib.captioning.decoding import decode_batch, generation_config
 from aacr_lib.captioning.task import TASK
 from aacr_lib.captioning.tokenizer import TOKENIZER_DIR, load_tokenizer, special_tokens_of
-from aacr_lib.errors import AacrError, DataError
+from aacr_lib.errors import AacrError, ConfigError, DataError
 from aacr_lib.features.registry import check_available, compute_features
 from aacr_lib.features.splits import feature_config
 from aacr_lib.models.captioning.model import AudioCaptioningModel, build_model
@@ -106,6 +106,12 @@ def caption_files(
             raise ValueError("give run_dir or a loaded captioner")
         captioner = load_captioner(run_dir, device)
     config = captioner.config
+    if config.data.events.enabled:
+        raise ConfigError(
+            f"run {captioner.run.name} reads sound-event vectors ({config.data.events.source}) "
+            "beside the audio features; captioning files outside its dataset would need them "
+            "computed per file, which is not built yet: caption them with a run without events"
+        )
     features_config = feature_config(config.data)
     # A missing asset (e.g. VGGish weights) is one error for the whole call, not one per file.
     check_available(features_config)

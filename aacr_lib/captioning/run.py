@@ -48,8 +48,9 @@ from aacr_lib.data.clotho import ClothoItem
 from aacr_lib.errors import DataError, PretrainedUnavailable
 from aacr_lib.evaluation.captioning import resolve_metrics
 from aacr_lib.evaluation.functional.meteor import prepare_paraphrase_index
+from aacr_lib.events.inputs import load_split, load_splits, missing_event_inputs
 from aacr_lib.experiments import train_experiment
-from aacr_lib.features.splits import SplitData, load_split, load_splits
+from aacr_lib.features.splits import SplitData
 from aacr_lib.models.captioning.model import build_model
 from aacr_lib.models.captioning.pretrained import (
     ORGANISERS_ASSET,
@@ -132,7 +133,7 @@ def missing_requirements(
     config: CaptioningConfig, also: Sequence[str] = ()
 ) -> list[PretrainedUnavailable]:
     """What a config (and the assets `also` names) needs that this machine lacks."""
-    missing = []
+    missing = missing_event_inputs(config.data)
     for name in [*required_assets(config), *also]:
         try:
             assets.require(name)
@@ -191,7 +192,9 @@ def _train_decode_score(
     splits = load_splits(data_dir, data, accelerator=accelerator, progress=progress)
     train, validation = splits[data.train_split], splits[data.validation_split]
     evaluation = splits[data.evaluation_split]
-    check_feature_width(train.features, config.model.input_dim, data.features)
+    check_feature_width(
+        train.features, config.model.input_dim + config.model.extra_input_dim, data.features
+    )
 
     tokenizer = _prepare_tokenizer(run, config, train, accelerator)
     set_seed(config.training.seed)
@@ -306,7 +309,10 @@ def redecode_run(
         predictions = read_captions(run.path / OUTPUTS_FILE)
     else:
         collate = CaptionCollate(
-            captioner.tokenizer, config.data.max_frames, config.tokenizer.max_length
+            captioner.tokenizer,
+            config.data.max_frames,
+            config.tokenizer.max_length,
+            config.model.extra_input_dim,
         )
         predictions = decode_dataset(
             captioner.model,

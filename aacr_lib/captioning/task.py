@@ -41,7 +41,10 @@ class CaptioningTask(Task):
         self.validation = validation
         self.validation_dataset = caption_pairs(validation)
         self.collate_fn = CaptionCollate(
-            tokenizer, config.data.max_frames, config.tokenizer.max_length
+            tokenizer,
+            config.data.max_frames,
+            config.tokenizer.max_length,
+            config.model.extra_input_dim,
         )
 
     def loss(self, model, batch):
@@ -50,6 +53,7 @@ class CaptioningTask(Task):
             batch["labels"],
             mask=batch["mask"],
             decoder_attention_mask=batch["decoder_attention_mask"],
+            extra_inputs=batch.get("extra_inputs"),
         )
         return caption_loss(
             logits, batch["labels"], self.model.special.pad, self.config.loss.mask_pad

@@ -12,7 +12,7 @@ import os
 
 # The tasks of `aacr_lib.experiments.TASK_MODULES` (not imported: `aacr --help` stays instant;
 # a test checks that both name the same tasks).
-TASKS = ("captioning", "retrieval")
+TASKS = ("captioning", "retrieval", "tagging")
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,6 +62,8 @@ def _task_modules(task: str):
     not at the top, so that `aacr --help` loads no torch."""
     if task == "captioning":
         from aacr_lib.captioning import display, run
+    elif task == "tagging":
+        from aacr_lib.tagging import display, run
     else:
         from aacr_lib.retrieval import display, run
     return run, display

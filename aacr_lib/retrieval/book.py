@@ -28,7 +28,7 @@ from aacr_lib.retrieval.config import RetrievalConfig
 from aacr_lib.retrieval.display import search_table
 from aacr_lib.retrieval.experiments import (
     EXPERIMENT_SET,
-    EXPERIMENTS,
+    REPORT_EXPERIMENTS,
     get_experiment,
     resolve_config,
 )
@@ -43,7 +43,7 @@ from aacr_lib.runs import RunDir, run_path
 # workers (`aacr_lib.book.train_ahead`).
 CHAPTER_RUNS: dict[str, tuple[str, ...]] = {
     "06_retrieval_baseline": ("baseline", "report_baseline"),
-    "07_retrieval_experiments": tuple(EXPERIMENTS),
+    "07_retrieval_experiments": REPORT_EXPERIMENTS,
 }
 
 
@@ -115,7 +115,7 @@ def planned_runs(
 ) -> list[PlannedRun]:
     """What `run_experiments` would do, without doing it."""
     planned = []
-    for name in names or EXPERIMENTS:
+    for name in names or REPORT_EXPERIMENTS:
         config = _resolved(context, name, overrides)
         path = run_path(TASK, name, config, context.runs_root)
         planned.append(
@@ -171,7 +171,7 @@ def sample_recordings(source: Path, target: Path, limit: int | None = None) -> P
 
 def experiments_frame(names: Iterable[str] | None = None):
     """The experiments of the registry: name, title, report row and what each changes."""
-    return EXPERIMENT_SET.frame(names)
+    return EXPERIMENT_SET.frame(names or REPORT_EXPERIMENTS)
 
 
 def model_sizes(names: Iterable[str] = ("baseline",), profiles: Sequence[str] = ("paper", "demo")):

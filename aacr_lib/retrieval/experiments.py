@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from aacr_lib.data.clothomix.generate import CLOTHOMIX_VERSION
-from aacr_lib.experiments import Experiment, ExperimentSet, merge_overlays
+from aacr_lib.experiments import Experiment, ExperimentSet, merge_overlays, name_tagger_run
 from aacr_lib.retrieval.config import RetrievalConfig
 
 CLOTHO_PROFILE: dict[str, Any] = {"data": {"dataset": "clotho"}}
@@ -132,6 +132,22 @@ def _report_sentence_transformer(base: RetrievalConfig) -> dict[str, Any]:
     )
 
 
+# Where the events experiments' vectors come from: (source, what it is, assets it needs).
+EVENT_SOURCES = (
+    ("tagger", "from the ClothoMix-trained tagger, the demo's stand-in for PANNs", ()),
+    ("oracle", "ClothoMix's true events: the upper bound", ()),
+    (
+        "panns",
+        "from Cnn14_DecisionLevelMax, as the report proposed",
+        ("panns_cnn14_decision_level_max",),
+    ),
+)
+
+
+def _with_events(overlay: dict[str, Any], source: str) -> dict[str, Any]:
+    return merge_overlays(overlay, {"data": {"events": {"source": source}}})
+
+
 EXPERIMENTS: dict[str, Experiment] = {
     experiment.name: experiment
     for experiment in (
@@ -237,12 +253,37 @@ EXPERIMENTS: dict[str, Experiment] = {
             report_row="Sentence Transformer",
             report_section="6.2.4",
         ),
+        # The report's future work (section 7): the clip's sound-event vector beside its
+        # audio embedding, for the baseline and the sentence-transformer rows.
+        *(
+            Experiment(
+                f"{row}_events_{source}",
+                f"{title} + {source} events",
+                f"{title.lower()} with the clip's multi-hot sound-event vector ({what}) through a "
+                "small branch added to the audio embedding",
+                _with_events(overlay, source),
+                report_section="7",
+                needs=needs,
+            )
+            for row, title, overlay in (
+                ("baseline", "Baseline", {}),
+                ("sentence_transformer", "Sentence transformer", SENTENCE_TRANSFORMER),
+            )
+            for source, what, needs in EVENT_SOURCES
+        ),
     )
 }
 
 
 EXPERIMENT_SET = ExperimentSet(
-    "retrieval", RetrievalConfig, PROFILE_OVERLAYS, PROFILE_DESCRIPTIONS, EXPERIMENTS
+    "retrieval",
+    RetrievalConfig,
+    PROFILE_OVERLAYS,
+    PROFILE_DESCRIPTIONS,
+    EXPERIMENTS,
+    finalize=name_tagger_run,
 )
+# The experiments of the report's sections 1-6 (chapters 06-07); section 7's are chapter 08's.
+REPORT_EXPERIMENTS = tuple(name for name, e in EXPERIMENTS.items() if e.report_section != "7")
 get_experiment = EXPERIMENT_SET.get
 resolve_config = EXPERIMENT_SET.resolve

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from aacr_lib.data.clotho import ClothoItem
-from aacr_lib.errors import DataError
+from aacr_lib.errors import ConfigError, DataError
 from aacr_lib.features.splits import feature_config, feature_dim
 from aacr_lib.retrieval import ranking
 from aacr_lib.retrieval.config import RetrievalConfig
@@ -47,6 +47,12 @@ class TrainedRetrieval:
     @property
     def feature_config(self) -> Any:
         """The run's feature settings (kind and options), to compute features of new audio."""
+        if self.config.data.events.enabled:
+            raise ConfigError(
+                f"run {self.run.name} reads sound-event vectors ({self.config.data.events.source})"
+                " beside the audio features; indexing audio outside its dataset would need them "
+                "computed per file, which is not built yet: index with a run without events"
+            )
         return feature_config(self.config.data)
 
     def embed_text(self, captions: Sequence[str]) -> np.ndarray:

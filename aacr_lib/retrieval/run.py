@@ -29,8 +29,9 @@ from accelerate.utils import set_seed
 from aacr_lib import assets
 from aacr_lib.data.clotho import ClothoItem
 from aacr_lib.errors import AacrError, PretrainedUnavailable
+from aacr_lib.events.inputs import load_splits, missing_event_inputs
 from aacr_lib.experiments import train_experiment
-from aacr_lib.features.splits import feature_dim, load_splits
+from aacr_lib.features.splits import feature_dim
 from aacr_lib.features.vggish import weights_path as vggish_weights_path
 from aacr_lib.retrieval.caption_based import missing_captioner, run_caption_based
 from aacr_lib.retrieval.config import RetrievalConfig
@@ -62,7 +63,7 @@ def missing_requirements(config: RetrievalConfig, device: str = "cpu") -> list[A
     Nothing is downloaded here or in training: GoogleNews vectors come from `aacr setup
     word2vec_google_news` only.
     """
-    missing: list[AacrError] = []
+    missing: list[AacrError] = list(missing_event_inputs(config.data))
     precision = unsupported_precision(config.training, device)
     if config.method == "embedding" and precision is not None:
         missing.append(precision)

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from aacr_lib.data.datasets import collate_padded
+from aacr_lib.events.vocabulary import NUM_CLASSES as EVENT_DIM
 from aacr_lib.features.splits import SplitData
 from aacr_lib.models.retrieval import AudioTextModel, CRNNEncoder, RetrievalLoss
 from aacr_lib.retrieval import ranking
@@ -91,7 +92,8 @@ class RetrievalCollate:
 def build_retrieval_model(
     config: RetrievalConfig, feature_dim: int, text_dim: int
 ) -> AudioTextModel:
-    """The CRNN + projection model of a config, for inputs of `feature_dim` features."""
+    """The CRNN + projection model of a config, for inputs of `feature_dim` features (and,
+    with `data.events`, the event probabilities joined after them)."""
     audio = config.model.audio
     encoder = CRNNEncoder(
         in_dim=feature_dim,
@@ -110,6 +112,8 @@ def build_retrieval_model(
         projection=config.model.projection.kind,
         projection_dim=config.model.projection.dim,
         normalize=config.model.normalize,
+        event_dim=EVENT_DIM if config.data.events.enabled else 0,
+        event_threshold=config.data.events.threshold,
     )
 
 

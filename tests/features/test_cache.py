@@ -35,11 +35,11 @@ class Counter:
         self.crash_after = crash_after
         self.clips: list[int] = []
 
-    def __call__(self, config, waveforms, device="cpu"):
+    def __call__(self, config, waveforms, device="cpu", items=None):
         if self.crash_after is not None and len(self.clips) + len(waveforms) > self.crash_after:
             raise RuntimeError("simulated crash")
         self.clips.extend(len(w) for w in waveforms)
-        return self.real(config, waveforms, device=device)
+        return self.real(config, waveforms, device=device, items=items)
 
 
 def no_work(*args, **kwargs):
@@ -205,11 +205,11 @@ import os, sys
 from aacr_lib.features import cache, registry
 real = registry.compute_features_batch
 count = [0]
-def dying(config, waveforms, device="cpu"):
+def dying(config, waveforms, device="cpu", items=None):
     if count[0] == 2:
         os._exit(9)  # no cleanup at all: as abrupt as a kill
     count[0] += len(waveforms)
-    return real(config, waveforms, device=device)
+    return real(config, waveforms, device=device, items=items)
 registry.compute_features_batch = dying
 cache.build_feature_cache(sys.argv[1], "logmel_pooled", "development", progress=False,
                           batch_size=1)

@@ -43,9 +43,9 @@ class Counter:
         self.real = real
         self.clips = 0
 
-    def __call__(self, config, waveforms, device="cpu"):
+    def __call__(self, config, waveforms, device="cpu", items=None):
         self.clips += len(waveforms)
-        return self.real(config, waveforms, device=device)
+        return self.real(config, waveforms, device=device, items=items)
 
 
 def replace_clip(path: Path, seconds: float, seed: int, same_size: bool = False) -> None:

@@ -12,6 +12,14 @@ optional projection heads learn. Projection (the report's "shared embedding spac
 
 `normalize=True` L2-normalises both embeddings (the current baseline code); the March-2022
 baseline the report forked did not.
+
+Sound-event vectors (the report's future work): with `event_dim > 0` the last `event_dim`
+columns of every input frame are event probabilities (`aacr_lib.events.inputs`); the clip's
+multi-hot vector (1 where a class's highest probability over the clip's frames reaches
+`event_threshold`) goes through a small branch, `Linear(event_dim, audio_dim)`, added to the
+audio encoder's output before the projection: the report's "vector of the size of the number
+of classes" joined to the clip embedding. The branch starts at zero, so an untrained branch
+leaves the audio embedding as it is.
 """
 
 from __future__ import annotations
@@ -36,6 +44,8 @@ class AudioTextModel(nn.Module):
         projection: str = "none",
         projection_dim: int = 0,
         normalize: bool = True,
+        event_dim: int = 0,
+        event_threshold: float = 0.5,
     ) -> None:
         super().__init__()
         if projection not in PROJECTIONS:
@@ -67,6 +77,13 @@ class AudioTextModel(nn.Module):
             self.text_head = nn.Linear(text_dim, projection_dim)
         self.audio_head.apply(init_baseline_weights)
         self.text_head.apply(init_baseline_weights)
+        self.event_dim = event_dim
+        self.event_threshold = event_threshold
+        self.event_branch: nn.Module | None = None
+        if event_dim:
+            self.event_branch = nn.Linear(event_dim, audio_dim)
+            nn.init.zeros_(self.event_branch.weight)
+            nn.init.zeros_(self.event_branch.bias)
 
     def _finish(self, embeddings: torch.Tensor) -> torch.Tensor:
         return F.normalize(embeddings, p=2.0, dim=-1) if self.normalize else embeddings
@@ -74,7 +91,13 @@ class AudioTextModel(nn.Module):
     def encode_audio(
         self, features: torch.Tensor, lengths: torch.Tensor | None = None
     ) -> torch.Tensor:
-        return self._finish(self.audio_head(self.audio_encoder(features, lengths)))
+        if self.event_branch is None:
+            return self._finish(self.audio_head(self.audio_encoder(features, lengths)))
+        audio, events = features[..., : -self.event_dim], features[..., -self.event_dim :]
+        embedded = self.audio_encoder(audio, lengths) + self.event_branch(
+            clip_multi_hot(events, lengths, self.event_threshold)
+        )
+        return self._finish(self.audio_head(embedded))
 
     def encode_text(self, vectors: torch.Tensor) -> torch.Tensor:
         if vectors.shape[-1] != self.text_dim:
@@ -88,3 +111,15 @@ class AudioTextModel(nn.Module):
         lengths: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         return self.encode_audio(features, lengths), self.encode_text(text_vectors)
+
+
+def clip_multi_hot(
+    events: torch.Tensor, lengths: torch.Tensor | None, threshold: float
+) -> torch.Tensor:
+    """`[B, T, C]` per-frame event probabilities → `[B, C]`: 1 where a class's highest
+    probability over the clip's first `lengths` frames reaches `threshold` (padding ignored)."""
+    if lengths is not None:
+        steps = torch.arange(events.shape[1], device=events.device)
+        valid = steps.unsqueeze(0) < lengths.to(events.device).unsqueeze(1)
+        events = events.masked_fill(~valid.unsqueeze(-1), 0.0)
+    return (events.amax(dim=1) >= threshold).to(events.dtype)
