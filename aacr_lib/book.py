@@ -154,7 +154,19 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict, cwd: Path) 
     The executed copy at `output` shows its parameters once in the book (see
     `hide_source_parameters`), also when a cell failed.
     """
-    result = _run_papermill(notebook, output, parameters, cwd)
+    with environment(kernel_environment()):
+        return _execute_notebook(notebook, output, parameters, cwd)
+
+
+def kernel_environment() -> dict[str, str]:
+    """What the kernels inherit: progress bars off in batch runs (see `BATCH_ENV`), and OpenMP
+    threads that sleep while they wait unless the user chose otherwise (a run training beside
+    METEOR's JVM start-up, with spinning threads, got many times slower on 2 cores)."""
+    return {BATCH_ENV: "1", "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
+
+
+def _execute_notebook(notebook: Path, output: Path, parameters: dict, cwd: Path) -> NotebookResult:
+    result = _execute(notebook, output, parameters, cwd, time.perf_counter())
     if output.is_file():
         try:
             hide_source_parameters(output)
@@ -164,17 +176,6 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict, cwd: Path) 
                     notebook.stem, "failed", result.seconds, output, repr(exc), None
                 )
     return result
-
-
-def _run_papermill(notebook: Path, output: Path, parameters: dict, cwd: Path) -> NotebookResult:
-    start = time.perf_counter()
-    # The kernel inherits these: progress bars stay off in batch runs (see `BATCH_ENV`), and
-    # OpenMP threads sleep while they wait unless the user chose otherwise (a run training
-    # beside METEOR's JVM start-up, with spinning threads, got many times slower on 2 cores).
-    kernel_environment = {BATCH_ENV: "1"}
-    kernel_environment.setdefault("OMP_WAIT_POLICY", os.environ.get("OMP_WAIT_POLICY", "PASSIVE"))
-    with environment(kernel_environment):
-        return _execute(notebook, output, parameters, cwd, start)
 
 
 def _execute(
@@ -266,20 +267,33 @@ def planned_book_runs(context, chapters: Iterable[str]) -> list[tuple]:
     return planned
 
 
-def train_ahead(context, chapters: Iterable[str], echo: bool = True) -> int:
+@dataclass
+class TrainedAhead:
+    """What `train_ahead` did: how many runs it trained, and why it stopped early (None: every
+    run the chapters need is complete or n/a, so the chapters only read runs)."""
+
+    trained: int = 0
+    stopped: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.stopped is None
+
+
+def train_ahead(context, chapters: Iterable[str], echo: bool = True) -> TrainedAhead:
     """Train every run that the chapters `chapters` will ask for and is not complete,
     in one pool of workers (`aacr_lib.experiments.run_planned`), before any notebook starts;
     the chapters then reopen finished runs. One pool for the whole book keeps every core busy
     to the end (a chapter with one run left trains it alone) and starts its workers once.
     A run that fails here stops the rest: the chapters then train what is left themselves and
-    show the error where it belongs. Returns how many runs it trained."""
+    show the error where it belongs."""
     from aacr_lib.experiments import parallel_jobs, run_planned
 
     pending = [
         (entry, label) for entry, label in planned_book_runs(context, chapters) if entry.pending
     ]
     if not pending:
-        return 0
+        return TrainedAhead()
     jobs = parallel_jobs(context.device, sum(entry.parallel for entry, _ in pending))
     if echo:
         print(
@@ -297,7 +311,8 @@ def train_ahead(context, chapters: Iterable[str], echo: bool = True) -> int:
         run_planned([entry for entry, _ in pending], context.device, report=report)
     except Exception as exc:  # the chapters train it again and show the error in place
         print(f"training ahead stopped ({exc!r}); the chapters train what is left", flush=True)
-    return len(pending)
+        return TrainedAhead(len(pending), repr(exc))
+    return TrainedAhead(len(pending))
 
 
 def execute_book(
@@ -307,32 +322,51 @@ def execute_book(
     out_dir: str | os.PathLike | None = None,
     force: bool = False,
     echo: bool = True,
+    jobs: int = 1,
 ) -> list[NotebookResult]:
-    """Execute the numbered notebooks in order into `out_dir` (default `_build/executed`)."""
+    """Execute the numbered notebooks into `out_dir` (default `_build/executed`): in order,
+    or `jobs` at a time, each in its own kernel (for chapters that only read runs trained
+    ahead of them, see `train_ahead`: chapters that train would compete for the cores and for
+    the caches they build). The results come back in the notebooks' order."""
+    from concurrent.futures import ThreadPoolExecutor
+
     root = Path(root).resolve()
     out = _executed_dir(root, out_dir)
     out.mkdir(parents=True, exist_ok=True)
     notebooks = discover_notebooks(root, only)
     cache = _load_cache(out)
     fingerprint = library_fingerprint()
-    results = []
-    for index, notebook in enumerate(notebooks, 1):
-        output = out / notebook.name
-        key = execution_key(notebook, parameters, fingerprint)
-        if echo:
-            print(f"[{index}/{len(notebooks)}] {notebook.name} …", flush=True)
+    results: dict[int, NotebookResult] = {}
+    pending = []
+    for index, notebook in enumerate(notebooks):
         if not force and _is_current(notebook, out, cache, parameters, fingerprint):
-            result = NotebookResult(notebook.stem, "cached", 0.0, output)
+            results[index] = NotebookResult(notebook.stem, "cached", 0.0, out / notebook.name)
+            if echo:
+                print(f"[{index + 1}/{len(notebooks)}] {results[index].describe()}", flush=True)
         else:
             cache.pop(notebook.name, None)
-            result = execute_notebook(notebook, output, parameters, root)
-            if result.status == "executed":
-                cache[notebook.name] = key
-            _save_cache(out, cache)
+            pending.append(index)
+    _save_cache(out, cache)
+
+    def run(index: int) -> NotebookResult:
+        notebook = notebooks[index]
+        if echo:
+            print(f"[{index + 1}/{len(notebooks)}] {notebook.name} …", flush=True)
+        result = _execute_notebook(notebook, out / notebook.name, parameters, root)
         if echo:
             print(f"    {result.describe()}", flush=True)
-        results.append(result)
-    return results
+        return result
+
+    # the kernels' environment is set once: threads must not set and restore it in turn
+    with environment(kernel_environment()), ThreadPoolExecutor(max(1, jobs)) as pool:
+        for index, result in zip(pending, pool.map(run, pending), strict=True):
+            results[index] = result
+            if result.status == "executed":
+                cache[notebooks[index].name] = execution_key(
+                    notebooks[index], parameters, fingerprint
+                )
+            _save_cache(out, cache)
+    return [results[index] for index in range(len(notebooks))]
 
 
 def stage_book(root: str | os.PathLike, executed_dir: str | os.PathLike, stage: Path) -> Path:

@@ -43,6 +43,16 @@ CHAPTER_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
             "bart_base_tokenizer",
             *_CAPTIONING,
         ),
+        # sound-event vectors from PANNs (Clotho has no strong labels for the tagger and the
+        # oracle), for the final captioner and the retrieval baseline / sentence transformer
+        "08": (
+            "panns_cnn14_decision_level_max",
+            "word2vec_google_news",
+            "all_minilm_l6_v2",
+            "vggish",
+            "bart_base_tokenizer",
+            *_CAPTIONING,
+        ),
     },
     "demo": {
         "01": (DATA,),
@@ -52,6 +62,8 @@ CHAPTER_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
         "05": _CAPTIONING,
         "06": (DATA,),
         "07": ("all_minilm_l6_v2", "vggish", *_CAPTIONING),
+        # the tagger and the oracle run here; the PANNs rows need its weights
+        "08": ("panns_cnn14_decision_level_max", "all_minilm_l6_v2", *_CAPTIONING),
     },
 }
 

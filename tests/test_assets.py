@@ -89,7 +89,11 @@ CLOTHO_BOOK_ASSETS = {
 def test_profiles_name_the_assets_their_book_needs():
     assert set(assets.for_profile("clotho")) == CLOTHO_BOOK_ASSETS
     assert assets.for_profile("paper") == assets.for_profile("clotho")
-    assert assets.for_profile("demo") == ("vggish", "stanford_corenlp")
+    assert assets.for_profile("demo") == (
+        "vggish",
+        "stanford_corenlp",
+        "panns_cnn14_decision_level_max",
+    )
     with pytest.raises(KeyError, match="choose one of clotho, demo"):
         assets.for_profile("huge")
     assert assets.get("spice") is assets.get("stanford_corenlp")

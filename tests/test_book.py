@@ -227,14 +227,15 @@ def test_train_ahead_trains_every_pending_run_once_in_one_pool(two_task_books, c
 
     trained, pools = two_task_books
     context = SimpleNamespace(device="cpu")
-    assert train_ahead(context, ["03_a", "04_b", "06_c", "01_data"]) == 5
+    ahead = train_ahead(context, ["03_a", "04_b", "06_c", "01_data"])
+    assert ahead.trained == 5 and ahead.complete
     assert trained == ["slow/base", "slow/x", "slow/y", "fast/base", "fast/z last"]
     assert pools == [4]
     output = capsys.readouterr().out
     assert "training ahead: 5 run(s) the chapters need, 2 at a time" in output
     assert "fake_slow_book slow/y: slow/y trained" in output
     trained.clear()
-    assert train_ahead(context, ["04_b"]) == 2
+    assert train_ahead(context, ["04_b"]).trained == 2
     assert trained == ["slow/base", "slow/y"]
 
 
@@ -248,11 +249,13 @@ def test_a_failing_run_ahead_leaves_the_rest_to_the_chapters(two_task_books, mon
         raise RuntimeError("out of memory")
 
     monkeypatch.setattr(experiments, "run_in_parallel", broken)
-    assert train_ahead(SimpleNamespace(device="cpu"), ["03_a"]) == 2
+    ahead = train_ahead(SimpleNamespace(device="cpu"), ["03_a"])
+    assert ahead.trained == 2 and not ahead.complete
     assert "training ahead stopped (RuntimeError('out of memory'))" in capsys.readouterr().out
 
 
 CH04, CH06, CH07 = "04_captioning_experiments", "06_retrieval_baseline", "07_retrieval_experiments"
+CH08 = "08_sound_event_vectors"
 
 
 def test_the_chapters_ask_for_the_runs_the_book_trains_ahead(tmp_path):
@@ -281,14 +284,48 @@ def test_the_chapters_ask_for_the_runs_the_book_trains_ahead(tmp_path):
     assert len(run_dirs) == len(set(run_dirs)) == len(planned)
     names = [Path(run_dir).name.rsplit("-", 1)[0] for run_dir in run_dirs]
     captioning = [f"captioning-{name}" for name in captioning_book.CHAPTER_RUNS[CH04]]
-    # the pad-masking variant (a second baseline config) after chapter 03's baseline
-    assert names[:8] == [
+    events = [f"captioning-{name}" for name in captioning_book.CHAPTER_RUNS[CH08]]
+    # the pad-masking variant (a second baseline config) after chapter 03's baseline; chapter
+    # 08 reuses chapter 05's final architecture
+    assert names[:11] == [
         *captioning[:1],
         "captioning-baseline",
         *captioning[1:],
         "captioning-final",
+        *events[1:],
     ]
     retrieval = dict.fromkeys(
-        [*retrieval_book.CHAPTER_RUNS[CH06], *retrieval_book.CHAPTER_RUNS[CH07]]
+        [
+            *retrieval_book.CHAPTER_RUNS[CH06],
+            *retrieval_book.CHAPTER_RUNS[CH07],
+            *retrieval_book.CHAPTER_RUNS[CH08],
+        ]
     )
-    assert names[8:] == [f"retrieval-{name}" for name in retrieval]
+    assert names[11:] == [f"retrieval-{name}" for name in retrieval]
+
+
+def test_notebooks_execute_side_by_side_and_report_in_order(tmp_path):
+    """With jobs=2 two chapters run at once (the first waits for a file the second writes,
+    which one at a time could never give), and the results keep the notebooks' order."""
+    (tmp_path / "notebooks").mkdir()
+    write_notebook(
+        tmp_path / "notebooks" / "01_waits.ipynb",
+        "import time\nfrom pathlib import Path\n"
+        "for _ in range(600):\n"
+        "    if Path('second.txt').exists():\n"
+        "        break\n"
+        "    time.sleep(0.1)\n"
+        "assert Path('second.txt').exists(), 'ran alone'",
+    )
+    write_notebook(
+        tmp_path / "notebooks" / "02_writes.ipynb",
+        "from pathlib import Path\nPath('second.txt').write_text('here')",
+    )
+    parameters = notebook_parameters("demo")
+    results = execute_book(tmp_path, parameters, jobs=2, echo=False)
+    assert [(r.name, r.status) for r in results] == [
+        ("01_waits", "executed"),
+        ("02_writes", "executed"),
+    ]
+    again = execute_book(tmp_path, parameters, jobs=2, echo=False)
+    assert [r.status for r in again] == ["cached", "cached"]

@@ -99,10 +99,9 @@ def test_the_book_prints_the_preflight_before_it_starts(tmp_path, capsys):
 
 def test_aacr_setup_profile_fetches_what_the_preflight_asks_for():
     """`aacr setup --profile P` and the preflight's declaration name the same assets (the pip
-    packages aside, which `make setup` installs; PANNs until its chapter exists, issue #12)."""
+    packages aside, which `make setup` installs)."""
     for profile, needs in preflight.CHAPTER_NEEDS.items():
         declared = {n for names in needs.values() for n in names if n in assets.ASSETS}
         declared = {n for n in declared if assets.get(n).locate is None}
         fetched = set(assets.for_profile(profile))
-        assert declared <= fetched, profile
-        assert fetched - declared <= {"panns_cnn14_decision_level_max"}, profile
+        assert declared == fetched, profile

@@ -98,10 +98,16 @@ def fabricate_assets(cache: Path, clotho: Path) -> None:
     from aacr_lib.data.text import normalize_caption
     from tests.fabricate import write_vggish_state_dict
     from tests.fabricate_text import write_bart_tokenizer_files, write_google_news_word2vec
+    from tests.models.test_cnn14 import write_checkpoint as write_cnn14_checkpoint
 
     splits = read_clotho(clotho)
     captions = [caption for items in splits.values() for item in items for caption in item.captions]
     write_vggish_state_dict(assets.get("vggish").directory(cache) / "vggish-10086976.pth")
+    # PANNs Cnn14_DecisionLevelMax in the release file's layout (random weights, ~330 MB)
+    (panns_file,) = assets.get("panns_cnn14_decision_level_max").files
+    write_cnn14_checkpoint(
+        assets.get("panns_cnn14_decision_level_max").directory(cache) / panns_file
+    )
     tokenizer_dir = assets.get("bart_base_tokenizer").directory(cache)
     write_bart_tokenizer_files(tokenizer_dir, captions)
     words = sorted({w for caption in captions for w in normalize_caption(caption).split()})
@@ -132,8 +138,9 @@ def run_clotho_book(tmp_path: Path, monkeypatch, with_assets: bool) -> tuple[lis
     # as `aacr book` does: the runs every chapter needs first, in one pool, then the chapters
     context = notebook_context("clotho", overrides=SIZES)
     chapters = [notebook.stem for notebook in discover_notebooks(REPO_ROOT)]
-    trained_ahead = train_ahead(context, chapters, echo=False)
-    assert (trained_ahead > 0) == with_assets  # without assets every run is n/a: none to train
+    ahead = train_ahead(context, chapters, echo=False)
+    assert ahead.complete
+    assert (ahead.trained > 0) == with_assets  # without assets every run is n/a: none to train
     results = execute_book(REPO_ROOT, parameters, out_dir=executed, force=True, echo=False)
     return results, executed, clotho
 
@@ -172,6 +179,7 @@ def test_rehearsal_with_fabricated_assets(tmp_path, monkeypatch):
         "05_captioning_final",
         "06_retrieval_baseline",
         "07_retrieval_experiments",
+        "08_sound_event_vectors",
     ):
         fixes = set(re.findall(r"aacr setup (\w+)", text[name])) - {"spice", "stanford_corenlp"}
         assert not fixes, f"{name}: n/a for {fixes}"
@@ -186,6 +194,12 @@ def test_rehearsal_with_fabricated_assets(tmp_path, monkeypatch):
     assert len(set(hashes)) == len(hashes), runs
     for experiment in ("crnn_encoder", "mean_all_hidden", "adapter2", "layers7", "final"):
         assert any(name.startswith(f"captioning-{experiment}-") for name in runs), experiment
+    # chapter 08 on Clotho: PANNs events for the final captioner and both retrieval rows (the
+    # tagger and the oracle need ClothoMix's labels: n/a)
+    for run in ("captioning-final_events_panns-", "retrieval-baseline_events_panns-"):
+        assert any(name.startswith(run) for name in runs), run
+    assert not any("_events_oracle-" in name or "_events_tagger-" in name for name in runs)
+    assert "only ClothoMix has strong labels" in text["08_sound_event_vectors"]
     index = build_html(REPO_ROOT, executed, output_root=tmp_path / "book")
     html = index.parent
     for result in results:

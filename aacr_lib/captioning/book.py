@@ -85,6 +85,9 @@ CHAPTER_RUNS: dict[str, dict[str, str | tuple[str, tuple[str, ...]]]] = {
         name: name for name in ["baseline", *EXPERIMENT_SET.in_sections("6.1.1", "6.1.2", "6.1.3")]
     },
     "05_captioning_final": {"baseline": "baseline", "final": "final"},
+    # the report's future work: the final architecture without and with sound-event vectors
+    # (tagger and oracle on ClothoMix, PANNs where its weights are; the others are n/a rows)
+    "08_sound_event_vectors": {name: name for name in ["final", *EXPERIMENT_SET.in_sections("7")]},
 }
 
 
@@ -125,7 +128,14 @@ def _planned(
         label,
         partial(run_experiment, context, experiment, overrides, False),
         pending=not RunDir(path).complete and not missing_requirements(config),
-        prepare=partial(prepare_shared_inputs, config, context.data_dir, context.progress),
+        prepare=partial(
+            prepare_shared_inputs,
+            config,
+            context.data_dir,
+            context.progress,
+            context.run_profile,
+            context.runs_root,
+        ),
         prepare_key=repr((config.data, config.evaluation.metrics)),
         run_dir=str(path),
         describe=status_line,

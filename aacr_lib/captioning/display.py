@@ -7,8 +7,11 @@ metric not computed, weights not available) is shown as "n/a" and its reason lis
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -24,9 +27,18 @@ from aacr_lib.captioning.report_tables import (
 )
 from aacr_lib.captioning.run import read_captions
 from aacr_lib.captioning.task import OUTPUTS_FILE
-from aacr_lib.data.clotho import read_split
+from aacr_lib.data.clotho import captions_csv_path, read_split
 from aacr_lib.display import format_table, show_clip
-from aacr_lib.evaluation.captioning import METRIC_TITLES
+from aacr_lib.errors import DataError, lookup
+from aacr_lib.evaluation import bootstrap as bs
+from aacr_lib.evaluation.captioning import (
+    METRIC_TITLES,
+    CaptioningComparison,
+    CaptioningResult,
+    compare_captions,
+    evaluate_captions,
+    resolve_metrics,
+)
 from aacr_lib.experiments import ExperimentResult
 from aacr_lib.models.captioning import count_parameters
 from aacr_lib.runs import RunDir
@@ -317,3 +329,196 @@ def format_metrics(metrics: Mapping[str, Any]) -> str:
     for name, reason in metrics.get("unavailable", {}).items():
         lines.append(f"{name}: unavailable ({reason})")
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- sound-event vectors
+# Chapter 08's captioning metrics: the quick ones (METEOR's and SPICE's JVMs would take longer
+# than everything else together).
+EVENTS_METRICS = ("cider_d", "bleu_4", "rouge_l")
+NA = "n/a"
+NO_DIFFERENCE = "—"
+
+
+def _file_stamp(path: Path) -> tuple[str, int, int]:
+    """(path, mtime, size): a cache key that changes when the file is rewritten."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise DataError(f"{path} not found: the run has no evaluation outputs") from None
+    return str(path.resolve()), stat.st_mtime_ns, stat.st_size
+
+
+def _evaluation_split(run: RunDir) -> str:
+    return str((run.config().get("data") or {}).get("evaluation_split", "evaluation"))
+
+
+def _references(data_dir: str, split: str) -> dict[str, list[str]]:
+    return {
+        item.file_name: list(item.captions) for item in read_split(data_dir, split, metadata=False)
+    }
+
+
+def _with_ci(result: CaptioningResult) -> CaptioningResult:
+    """`result` with the bootstrap intervals `evaluate_captions(ci=True)` gives (same resamples,
+    same seed), from the statistics it already holds."""
+    if result.ci is None:
+        result.ci = bs.bootstrap_intervals(result.statistics)
+    return result
+
+
+@functools.lru_cache(maxsize=32)
+def _scored(
+    captions_a: tuple[str, int, int],
+    captions_b: tuple[str, int, int] | None,
+    data_dir: str,
+    split: str,
+    references: tuple[str, int, int],
+    metrics: tuple[str, ...],
+) -> tuple[CaptioningResult, CaptioningResult | None, CaptioningComparison | None]:
+    """A's scores with intervals, and when B is given, B's and the paired comparison A - B:
+    one tokenizer JVM per call, once per version of the files (the stamps are the key)."""
+    del references  # part of the key only
+    refs = _references(data_dir, split)
+    predictions_a = read_captions(captions_a[0])
+    if captions_b is None:
+        return evaluate_captions(predictions_a, refs, metrics, ci=True), None, None
+    comparison = compare_captions(predictions_a, read_captions(captions_b[0]), refs, metrics)
+    return _with_ci(comparison.a), _with_ci(comparison.b), comparison
+
+
+def _score_runs(
+    run: RunDir, reference: RunDir | None, data_dir: Any, metrics: tuple[str, ...]
+) -> tuple[CaptioningResult, CaptioningResult | None, CaptioningComparison | None]:
+    split = _evaluation_split(run)
+    if reference is not None and _evaluation_split(reference) != split:
+        raise DataError(
+            f"{run.path} and {reference.path} were evaluated on different splits "
+            f"({split}, {_evaluation_split(reference)}): their scores cannot be compared"
+        )
+    return _scored(
+        _file_stamp(run.path / OUTPUTS_FILE),
+        None if reference is None else _file_stamp(reference.path / OUTPUTS_FILE),
+        str(data_dir),
+        split,
+        _file_stamp(captions_csv_path(data_dir, split)),
+        metrics,
+    )
+
+
+def _chosen_metrics(metrics: Sequence[str], metric: str) -> tuple[str, ...]:
+    """The metrics scored, in canonical order (one cache entry for the table and the
+    differences that ask for the same ones)."""
+    return resolve_metrics([*metrics, metric])
+
+
+def _events_comparisons(
+    results: Mapping[str, ExperimentResult],
+    data_dir: Any,
+    reference: str,
+    metrics: tuple[str, ...],
+    scores: bool = True,
+) -> tuple[dict[str, CaptioningResult | None], dict[str, CaptioningComparison | None]]:
+    """Per label, its scores with intervals (None without a run; with `scores=False` only
+    those the comparisons give), and per label other than `reference`, its comparison with
+    the reference (None when either has no run)."""
+    base = lookup(results, reference, "system").run
+    scored: dict[str, CaptioningResult | None] = {label: None for label in results}
+    comparisons: dict[str, CaptioningComparison | None] = {}
+    for label, result in results.items():
+        if label == reference:
+            continue
+        comparisons[label] = None
+        if result.run is None:
+            continue
+        if base is None:
+            if scores:
+                scored[label] = _score_runs(result.run, None, data_dir, metrics)[0]
+            continue
+        scored[label], scored[reference], comparisons[label] = _score_runs(
+            result.run, base, data_dir, metrics
+        )
+    if scores and scored[reference] is None and base is not None:
+        scored[reference] = _score_runs(base, None, data_dir, metrics)[0]
+    return scored, comparisons
+
+
+def events_differences(
+    results: Mapping[str, ExperimentResult],
+    data_dir: Any,
+    reference: str = "final",
+    metric: str = "cider_d",
+    metrics: Sequence[str] = EVENTS_METRICS,
+) -> dict[str, bs.PairedDifference | None]:
+    """Per label other than `reference`: its `metric` minus the reference's on the evaluation
+    split, with the paired bootstrap interval over clips and p-value
+    (`evaluation.captioning.compare_captions`; `a` is the system, `b` the reference); None
+    when either has no run. Computed once per pair of runs and shared with `events_table`."""
+    chosen = _chosen_metrics(metrics, metric)
+    _, comparisons = _events_comparisons(results, data_dir, reference, chosen, scores=False)
+    return {
+        label: None if comparison is None else comparison.differences[metric]
+        for label, comparison in comparisons.items()
+    }
+
+
+def _score_with_interval(scores: CaptioningResult | None, metric: str) -> str:
+    value = None if scores is None else scores.metrics.get(metric)
+    if value is None:
+        return NA
+    low, high = (scores.ci or {}).get(metric, (math.nan, math.nan))
+    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def _excludes_zero(difference: bs.PairedDifference) -> bool:
+    low, high = difference.interval
+    return low > 0 or high < 0
+
+
+def _difference_text(difference: bs.PairedDifference) -> str:
+    """ "+0.123 [+0.050, +0.190] *": the difference, its 95 % interval, * when it excludes 0."""
+    low, high = difference.interval
+    mark = " *" if _excludes_zero(difference) else ""
+    return f"{difference.difference:+.3f} [{low:+.3f}, {high:+.3f}]{mark}"
+
+
+def events_table(
+    results: Mapping[str, ExperimentResult],
+    data_dir: Any,
+    reference: str = "final",
+    metrics: Sequence[str] = EVENTS_METRICS,
+    metric: str = "cider_d",
+) -> pd.DataFrame:
+    """Chapter 08's captioning table: one row per system (its title), in the order given.
+
+    Each of `metrics` on the evaluation split as "0.456 [0.401, 0.512]" (95 % bootstrap over
+    clips); then "Δ CIDEr-D vs <reference title>", the paired difference with its 95 % interval
+    ("+0.123 [+0.050, +0.190]", marked " *" when the interval excludes 0; "—" on the reference
+    row) and its "p-value"; "note": why a row is n/a. Captions come from each run's
+    `generated_captions.csv`, the references from `data_dir`'s evaluation split (the one each
+    run's config names).
+    """
+    chosen = _chosen_metrics(metrics, metric)
+    scored, comparisons = _events_comparisons(results, data_dir, reference, chosen)
+    base = results[reference]
+    delta = f"Δ {TITLES.get(metric, metric)} vs {base.title}"
+    rows = []
+    for label, result in results.items():
+        row: dict[str, Any] = {"system": result.title}
+        comparison = comparisons.get(label)
+        for name in metrics:
+            row[TITLES.get(name, name)] = _score_with_interval(scored[label], name)
+        note = result.reason or ("no run" if result.run is None else "")
+        if label == reference:
+            row[delta] = row["p-value"] = NO_DIFFERENCE
+        elif comparison is not None:
+            difference = comparison.differences[metric]
+            row[delta] = _difference_text(difference)
+            row["p-value"] = f"{difference.p_value:.3f}"
+        else:
+            row[delta] = row["p-value"] = NA
+            if result.run is not None:
+                note = f"Δ n/a: {base.title} has no run ({base.reason or 'no run'})"
+        row["note"] = note
+        rows.append(row)
+    columns = ["system", *(TITLES.get(m, m) for m in metrics), delta, "p-value", "note"]
+    return pd.DataFrame(rows, columns=columns).set_index("system")

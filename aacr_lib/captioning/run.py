@@ -59,6 +59,7 @@ from aacr_lib.models.captioning.pretrained import (
 )
 from aacr_lib.paths import dataset_dir
 from aacr_lib.runs import RunDir, execute_run, run_path
+from aacr_lib.tagging.run import ensure_tagger
 from aacr_lib.training import checkpoint as ckpt
 from aacr_lib.training import fit
 from aacr_lib.training.summary import training_finished, training_summary
@@ -100,6 +101,7 @@ def train_config(
     stop_after_epochs: int | None = None,
 ) -> RunDir:
     """`train_captioning` for an already resolved config."""
+    ensure_tagger(config.data.events, profile, data_dir, runs_root, device, progress)
 
     def body(run: RunDir, accelerator: Any, data_path: Path) -> dict[str, Any] | None:
         return _train_decode_score(run, config, data_path, accelerator, progress, stop_after_epochs)
@@ -165,11 +167,17 @@ def check_requirements(config: CaptioningConfig, also: Sequence[str] = ()) -> No
 
 
 def prepare_shared_inputs(
-    config: CaptioningConfig, data_dir: str | os.PathLike, progress: bool = True
+    config: CaptioningConfig,
+    data_dir: str | os.PathLike,
+    progress: bool = True,
+    profile: str = "demo",
+    runs_root: str | os.PathLike | None = None,
 ) -> None:
     """What several runs read and none should build on its own, made before they start side
-    by side: the feature caches of the config's splits and, when it is scored with METEOR,
-    the paraphrase index (built once per cache root, 10-30 s; then loaded in a second)."""
+    by side: the feature caches of the config's splits (and their sound-event caches, the
+    tagger trained first when they come from it) and, when it is scored with METEOR, the
+    paraphrase index (built once per cache root, 10-30 s; then loaded in a second)."""
+    ensure_tagger(config.data.events, profile, data_dir, runs_root, progress=progress)
     load_splits(data_dir, config.data, progress=progress)
     if "meteor" in resolve_metrics(config.evaluation.metrics):
         prepare_paraphrase_index()

@@ -54,6 +54,7 @@ def _book(args: argparse.Namespace) -> int:
         train_ahead,
     )
     from aacr_lib.cli.arguments import check_writable_dir
+    from aacr_lib.experiments import parallel_jobs
     from aacr_lib.paths import runs_root
     from aacr_lib.profiles import notebook_context
 
@@ -70,10 +71,14 @@ def _book(args: argparse.Namespace) -> int:
         # Build or check the dataset once, up front, rather than inside the first notebook.
         context = notebook_context(args.profile, data_root, runs, args.device, args.smoke)
         print(f"profile {args.profile}: data {context.data_dir}, runs {context.runs_root}")
+        jobs = 1
         if to_execute:
-            # every run the chapters about to execute need, in one pool of workers
-            train_ahead(context, [notebook.stem for notebook in to_execute])
-    results = execute_book(args.root, parameters, only=args.only, force=args.force)
+            # every run the chapters about to execute need, in one pool of workers; then the
+            # chapters only read runs, and as many execute at once as runs trained
+            ahead = train_ahead(context, [notebook.stem for notebook in to_execute])
+            if ahead.complete:
+                jobs = parallel_jobs(args.device, len(to_execute))
+    results = execute_book(args.root, parameters, only=args.only, force=args.force, jobs=jobs)
     failed = [result for result in results if result.status == "failed"]
     if not args.no_html:
         index = build_html(args.root)

@@ -1,7 +1,7 @@
 """`aacr setup`: download pretrained assets and tools into `AACR_CACHE` (needs the network).
 
 - `aacr setup --profile clotho`: every asset the clotho book needs (`aacr_lib.assets.for_profile`);
-  `--profile demo` fetches the two that complete the offline demo book (VGGish, CoreNLP).
+  `--profile demo` fetches the three that complete the offline demo book (VGGish, CoreNLP, PANNs).
 - `aacr setup NAME [NAME ...]`: the named assets of `aacr_lib.assets`; `spice` is another name
   for `stanford_corenlp`.
 - `aacr setup --list`: each asset, present or missing, where, its size, how it is verified.
@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--profile",
         default=None,
         metavar="PROFILE",
-        help="fetch every asset the book of this profile needs (clotho: all six; demo: VGGish and CoreNLP, the rest of the demo is trained offline)",
+        help="fetch every asset the book of this profile needs (clotho: all six; demo: VGGish, CoreNLP and PANNs, the rest of the demo is trained offline)",
     )
     setup.add_argument(
         "--list", action="store_true", help="list the assets, present or missing, and exit"

@@ -44,6 +44,14 @@ from aacr_lib.runs import RunDir, run_path
 CHAPTER_RUNS: dict[str, tuple[str, ...]] = {
     "06_retrieval_baseline": ("baseline", "report_baseline"),
     "07_retrieval_experiments": REPORT_EXPERIMENTS,
+    # the report's future work: the baseline and sentence-transformer rows without and with
+    # the clip's sound-event vector (each followed by its events rows)
+    "08_sound_event_vectors": tuple(
+        name
+        for row in ("baseline", "sentence_transformer")
+        for name in (row, *EXPERIMENT_SET.in_sections("7"))
+        if name == row or name.startswith(f"{row}_events_")
+    ),
 }
 
 
@@ -124,7 +132,12 @@ def planned_runs(
                 partial(run_experiment, context, name, list(overrides), False),
                 pending=not RunDir(path).complete and not _missing(context, config),
                 prepare=partial(
-                    prepare_shared_inputs, config, context.data_dir, progress=context.progress
+                    prepare_shared_inputs,
+                    config,
+                    context.data_dir,
+                    progress=context.progress,
+                    profile=context.run_profile,
+                    runs_root=context.runs_root,
                 ),
                 prepare_key=repr((config.data, config.model.text.encoder)),
                 parallel=config.method != "caption_based",
@@ -289,3 +302,9 @@ def unseen_recordings(
         else f"No search: {retrieval.reason}"
     )
     return frame, sentence
+
+
+def events_reference(name: str) -> str:
+    """The row a sound-event experiment adds its vector to: "sentence_transformer_events_oracle"
+    → "sentence_transformer"; any other name is its own reference."""
+    return name.split("_events_")[0]

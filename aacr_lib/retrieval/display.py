@@ -7,7 +7,9 @@ from the report's tables in `aacr_lib.retrieval.report_tables`; nothing is typed
 from __future__ import annotations
 
 import csv
+import functools
 import html
+import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,11 +23,16 @@ from IPython.display import HTML, display
 from aacr_lib.audio import load_audio
 from aacr_lib.config import to_dict
 from aacr_lib.display import SPECTROGRAM_SR, audio_player
+from aacr_lib.errors import DataError, lookup
+from aacr_lib.evaluation.bootstrap import PairedDifference, jackknife_mean
+from aacr_lib.evaluation.io import read_ranking, read_references
+from aacr_lib.evaluation.retrieval import RetrievalResult, caption_targets, evaluate_ranking
 from aacr_lib.experiments import ExperimentResult
 from aacr_lib.retrieval.caption_based import GENERATED_FILE
 from aacr_lib.retrieval.experiments import resolve_config
 from aacr_lib.retrieval.ranking import REFERENCES_FILE, SUBMISSION_FILE
 from aacr_lib.retrieval.report_tables import METRIC_TITLES, METRICS, TABLE_3, report_scores
+from aacr_lib.runs import RunDir
 
 NA = "n/a"
 
@@ -303,3 +310,161 @@ def show_unseen_players(frame: pd.DataFrame, audio_dir: str | os.PathLike) -> No
         )
         waveform, rate = load_audio(Path(audio_dir) / str(name), SPECTROGRAM_SR)
         display(audio_player(waveform, rate))
+
+
+# ----------------------------------------------------------------------------- sound-event vectors
+# Chapter 08's retrieval metrics, and the one its differences are taken on.
+EVENTS_METRICS = ("r1", "r10", "map10")
+NO_DIFFERENCE = "—"
+
+
+def _file_stamp(path: Path) -> tuple[str, int, int]:
+    """(path, mtime, size): a cache key that changes when the file is rewritten."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise DataError(f"{path} not found: the run has no ranking to score") from None
+    return str(path.resolve()), stat.st_mtime_ns, stat.st_size
+
+
+@functools.lru_cache(maxsize=64)
+def _scored_ranking(
+    submission: tuple[str, int, int], references: tuple[str, int, int]
+) -> tuple[tuple[str, ...], RetrievalResult]:
+    """The queries (in the order of the per-query values) and the DCASE 2022 scores of a run's
+    submission against its references, once per version of the two files."""
+    captions = read_references(references[0])
+    result = evaluate_ranking(read_ranking(submission[0]), captions)
+    return tuple(caption_targets(captions)), result
+
+
+def ranking_scores(run: RunDir) -> tuple[tuple[str, ...], RetrievalResult]:
+    """A run's queries and its scores recomputed from `submission.csv` and `references.csv`:
+    R@k and mAP@10 with their jackknife intervals and per-query values
+    (`evaluation.retrieval.evaluate_ranking`)."""
+    return _scored_ranking(
+        _file_stamp(run.path / SUBMISSION_FILE), _file_stamp(run.path / REFERENCES_FILE)
+    )
+
+
+def paired_difference(run: RunDir, reference: RunDir, metric: str = "r10") -> PairedDifference:
+    """`metric` of `run` minus that of `reference` on the same queries: the mean of the
+    per-query differences with its 95 % jackknife interval (`a` the run, `b` the reference).
+    The jackknife gives no p-value: `p_value` is NaN."""
+    queries, scores = ranking_scores(run)
+    reference_queries, reference_scores = ranking_scores(reference)
+    if queries != reference_queries:
+        raise DataError(
+            f"{run.path} and {reference.path} ranked different queries (their references.csv "
+            "differ): their scores cannot be paired"
+        )
+    differences = scores.per_query[metric] - reference_scores.per_query[metric]
+    estimate = jackknife_mean(differences)
+    return PairedDifference(
+        scores.metrics[metric],
+        reference_scores.metrics[metric],
+        float(np.mean(differences)),
+        estimate.interval,
+        math.nan,
+    )
+
+
+def reference_pairs(labels: Sequence[str], reference: str = "baseline") -> dict[str, str]:
+    """Each label's reference: the longest other label it extends by "_…"
+    (`sentence_transformer_events_oracle` → `sentence_transformer`), else `reference`; the
+    labels that are references themselves get none."""
+    labels = list(labels)
+    extends = {
+        label: max(
+            (other for other in labels if other != label and label.startswith(f"{other}_")),
+            key=len,
+            default=None,
+        )
+        for label in labels
+    }
+    referenced = {reference, *(other for other in extends.values() if other is not None)}
+    return {
+        label: other if other is not None else reference
+        for label, other in extends.items()
+        if other is not None or label not in referenced
+    }
+
+
+def events_differences(
+    results: Mapping[str, ExperimentResult],
+    reference: str = "baseline",
+    pairs: Mapping[str, str] | None = None,
+    metric: str = "r10",
+) -> dict[str, PairedDifference | None]:
+    """Per label that has a reference (`pairs`, by default `reference_pairs`): its `metric`
+    minus its reference's with the paired jackknife interval over queries
+    (`paired_difference`); None when either has no run."""
+    pairs = reference_pairs(list(results), reference) if pairs is None else dict(pairs)
+    differences: dict[str, PairedDifference | None] = {}
+    for label, other in pairs.items():
+        run = lookup(results, label, "system").run
+        base = lookup(results, other, "system").run
+        differences[label] = (
+            None if run is None or base is None else (paired_difference(run, base, metric))
+        )
+    return differences
+
+
+def _score_with_interval(result: RetrievalResult, key: str) -> str:
+    low, high = result.ci.get(key, (math.nan, math.nan))
+    return f"{result.metrics[key]:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def _excludes_zero(difference: PairedDifference) -> bool:
+    low, high = difference.interval
+    return low > 0 or high < 0
+
+
+def _difference_text(difference: PairedDifference) -> str:
+    """ "+0.123 [+0.050, +0.190] *": the difference, its 95 % interval, * when it excludes 0."""
+    low, high = difference.interval
+    mark = " *" if _excludes_zero(difference) else ""
+    return f"{difference.difference:+.3f} [{low:+.3f}, {high:+.3f}]{mark}"
+
+
+def events_table(
+    results: Mapping[str, ExperimentResult],
+    reference: str = "baseline",
+    pairs: Mapping[str, str] | None = None,
+    metrics: Sequence[str] = EVENTS_METRICS,
+    metric: str = "r10",
+) -> pd.DataFrame:
+    """Chapter 08's retrieval table: one row per system (its title), in the order given.
+
+    R@1, R@10 and mAP@10 (`metrics`) as "0.456 [0.401, 0.512]" (95 % jackknife interval over
+    queries, recomputed from the run's `submission.csv` and `references.csv`); "Δ R@10": the
+    paired difference with the row's reference, "+0.123 [+0.050, +0.190]", marked " *" when its
+    jackknife interval excludes 0 ("—" on a reference row); "Δ vs": that reference's title
+    (`pairs`: label → its reference's label; by default `reference_pairs`: the events rows of
+    the sentence transformer against `sentence_transformer`, the others against `reference`);
+    "note": why a row is n/a.
+    """
+    pairs = reference_pairs(list(results), reference) if pairs is None else dict(pairs)
+    differences = events_differences(results, reference, pairs, metric)
+    delta = f"Δ {METRIC_TITLES.get(metric, metric)}"
+    rows = []
+    for label, result in results.items():
+        row: dict[str, Any] = {"system": result.title}
+        scores = ranking_scores(result.run)[1] if result.run is not None else None
+        for key in metrics:
+            title = METRIC_TITLES.get(key, key)
+            row[title] = _score_with_interval(scores, key) if scores is not None else NA
+        note = result.reason or ("no run" if result.run is None else "")
+        if label not in pairs:
+            row[delta], row["Δ vs"] = NO_DIFFERENCE, NO_DIFFERENCE
+        else:
+            base = lookup(results, pairs[label], "system")
+            row["Δ vs"] = base.title
+            difference = differences[label]
+            row[delta] = NA if difference is None else _difference_text(difference)
+            if difference is None and result.run is not None:
+                note = f"Δ n/a: {base.title} has no run ({base.reason or 'no run'})"
+        row["note"] = note
+        rows.append(row)
+    columns = ["system", *(METRIC_TITLES.get(k, k) for k in metrics), delta, "Δ vs", "note"]
+    return pd.DataFrame(rows, columns=columns).set_index("system")

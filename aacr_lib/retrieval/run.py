@@ -49,6 +49,7 @@ from aacr_lib.retrieval.text_encoders import (
     load_text_encoder,
 )
 from aacr_lib.runs import RunDir
+from aacr_lib.tagging.run import ensure_tagger
 from aacr_lib.training import fit
 from aacr_lib.training.loop import unsupported_precision
 from aacr_lib.training.summary import training_summary
@@ -130,11 +131,17 @@ def build_text_encoder(
 
 
 def prepare_shared_inputs(
-    config: RetrievalConfig, data_dir: str | os.PathLike, progress: bool = True
+    config: RetrievalConfig,
+    data_dir: str | os.PathLike,
+    progress: bool = True,
+    profile: str = "demo",
+    runs_root: str | os.PathLike | None = None,
 ) -> None:
     """What several runs read and none should build on its own, made before they start side
-    by side: the feature caches of the config's splits and, for a sentence transformer, the
+    by side: the feature caches of the config's splits (and their sound-event caches, the
+    tagger trained first when they come from it) and, for a sentence transformer, the
     vectors of every caption (its on-disk cache, `text_encoders.TextVectorCache`)."""
+    ensure_tagger(config.data.events, profile, data_dir, runs_root, progress=progress)
     splits = load_splits(data_dir, config.data, progress=progress)
     if config.model.text.encoder == "sentence_transformer":
         captions = [c for split in splits.values() for item in split.items for c in item.captions]
@@ -167,6 +174,7 @@ def train_config(
     progress: bool = True,
 ) -> RunDir:
     """`train_retrieval` for an already resolved config."""
+    ensure_tagger(config.data.events, profile, data_dir, runs_root, device, progress)
 
     def body(run: RunDir, accelerator: Any, data_path: Path) -> dict[str, Any]:
         if config.method != "caption_based":

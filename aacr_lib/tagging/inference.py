@@ -19,7 +19,7 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -265,16 +265,31 @@ def write_detected_events(path: Path, rows: Sequence[Mapping[str, Any]]) -> Path
 
 
 # ----------------------------------------------------------------------------- the events_tagger kind
+# Tagger runs this process trained or reopened, by name: a chapter's runs root need not be
+# AACR_RUNS's, and the event cache's config names the run only (its name is in the hash).
+_LOCATED: dict[str, Path] = {}
+
+
+def remember_tagger_run(path: str | os.PathLike) -> None:
+    """Where the tagger run of that directory name is, for `tagger_run_path` in this process
+    (`run.ensure_tagger` calls it before the event caches are built)."""
+    _LOCATED[Path(path).name] = Path(path)
+
+
 def tagger_run_path(name: str, root: str | os.PathLike | None = None) -> Path:
-    """Where the run named by `TaggerEventsConfig.run` is: under the runs root (an absolute
-    path is taken as it is)."""
+    """Where the run named by `TaggerEventsConfig.run` is: where this process last trained or
+    reopened it, else under the runs root (an absolute path is taken as it is)."""
     if not name:
         raise ConfigError(
             "the events_tagger kind needs `run`, the directory name of a tagging run (e.g. "
             f"what `{TRAIN_COMMAND}` prints); see aacr_lib.tagging.tagger_events_config"
         )
     path = Path(name)
-    return path if path.is_absolute() else runs_root(root) / path
+    if path.is_absolute():
+        return path
+    if root is None and name in _LOCATED:
+        return _LOCATED[name]
+    return runs_root(root) / path
 
 
 def check_tagger_events(config: TaggerEventsConfig) -> None:
@@ -415,9 +430,14 @@ def tag_files(
                 (probabilities,) = panns_probabilities_batch(
                     panns, [waveform], torch_device(device)
                 )
-            result.events = detected_events(
+            events = detected_events(
                 probabilities, hop, threshold=chosen, classes=classes, min_duration=min_duration
             )
+            # the last frame covers the clip's end and past it: no event ends after the clip
+            result.events = [
+                replace(event, offset=min(event.offset, round(result.duration, 6)))
+                for event in events
+            ]
         except (AacrError, ValueError, RuntimeError) as exc:
             if isinstance(exc, PretrainedUnavailable):
                 raise

@@ -27,12 +27,12 @@ from typing import Any
 
 from accelerate.utils import set_seed
 
-from aacr_lib.errors import AacrError, PretrainedUnavailable
+from aacr_lib.errors import AacrError, ConfigError, PretrainedUnavailable
 from aacr_lib.events.oracle import events_csv_path, read_clothomix_events
 from aacr_lib.events.vocabulary import clothomix_classes
 from aacr_lib.experiments import train_experiment
 from aacr_lib.features.splits import feature_config, feature_dim, load_splits
-from aacr_lib.runs import RunDir
+from aacr_lib.runs import RunDir, run_name
 from aacr_lib.tagging.config import TaggingConfig
 from aacr_lib.tagging.experiments import resolve_config
 from aacr_lib.tagging.inference import (
@@ -40,6 +40,7 @@ from aacr_lib.tagging.inference import (
     evaluate_tagger,
     load_tagger,
     read_classes,
+    remember_tagger_run,
     write_classes,
 )
 from aacr_lib.tagging.task import TASK, TaggingTask, build_tagger, split_targets
@@ -58,7 +59,7 @@ def no_strong_labels(dataset: str) -> PretrainedUnavailable:
         f"the {dataset} dataset (it has no clothomix_events_*.csv)",
         "only ClothoMix has them: train the tagger at the demo profile (`aacr train tagging "
         "--experiment baseline --profile demo`); on Clotho the sound events come from PANNs "
-        "(`aacr setup panns_cnn14_decision_level_max`, data.events.source=panns)",
+        "(data.events.source=panns)",
         reason="Clotho v2.1 has captions but no onsets and offsets",
     )
 
@@ -200,3 +201,30 @@ def _train_and_evaluate(
     evaluation = splits[data.evaluation_split]
     metrics = evaluate_tagger(trained, evaluation, events[data.evaluation_split], run)
     return {**metrics, "split": data.evaluation_split, **training_summary(result)}
+
+
+def ensure_tagger(
+    events: Any,
+    profile: str,
+    data_dir: str | os.PathLike | None = None,
+    runs_root: str | os.PathLike | None = None,
+    device: str = "cpu",
+    progress: bool = True,
+) -> RunDir | None:
+    """The tagger run a run's `data.events` reads (source "tagger"), trained first when it is
+    missing (reopened when complete, resumed when interrupted); None for other sources. The
+    captioning and retrieval runs call it before they build their event caches, so that
+    `aacr train captioning --experiment final_events_tagger` works on its own."""
+    if events.source != "tagger":
+        return None
+    config = resolve_config("baseline", profile)
+    expected = run_name(TASK, "baseline", config)
+    if events.tagger_run != expected:
+        raise ConfigError(
+            f"data.events.tagger_run={events.tagger_run!r} is not the {profile} profile's tagger "
+            f"({expected}); leave it empty to use that one, or train yours with `aacr train "
+            "tagging` and give its run directory name"
+        )
+    run = train_config(config, "baseline", profile, data_dir, runs_root, device, progress)
+    remember_tagger_run(run.path)
+    return run

@@ -85,7 +85,8 @@ def test_all_good_files_exit_zero_and_a_low_threshold_lists_events(toy_run, audi
     assert document["file"] == str(audio_files[0]) and document["duration"] == 2.0
     event = document["events"][0]
     assert set(event) == {"label", "index", "onset", "offset", "confidence"}
-    assert 0 <= event["onset"] < event["offset"] <= 2.0 + 0.32
+    # no event ends after the clip (its last 0.32 s frame reaches past a 2 s clip)
+    assert all(0 <= e["onset"] < e["offset"] <= 2.0 for e in document["events"])
 
 
 def test_panns_without_its_weights_is_one_error_line_and_exit_one(audio_files, capsys):

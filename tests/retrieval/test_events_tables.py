@@ -1,0 +1,131 @@
+"""Chapter 08's retrieval table: R@k / mAP@10 with jackknife intervals and paired differences
+against each row's reference, from fabricated run directories with known rankings."""
+
+from __future__ import annotations
+
+import csv
+import math
+
+import numpy as np
+import pytest
+
+from aacr_lib.errors import DataError
+from aacr_lib.evaluation.retrieval import write_submission
+from aacr_lib.experiments import ExperimentResult
+from aacr_lib.retrieval.display import (
+    events_differences,
+    events_table,
+    paired_difference,
+    ranking_scores,
+    reference_pairs,
+)
+from aacr_lib.retrieval.ranking import REFERENCES_FILE, SUBMISSION_FILE
+from aacr_lib.runs import create_run
+
+CLIPS = [f"clip_{i:02d}.wav" for i in range(30)]
+CAPTIONS = {clip: [f"sound number {i} first", f"sound number {i} second"] for i, clip in
+            enumerate(CLIPS)}  # fmt: skip
+
+
+def fabricated_run(root, name: str, ranking: str, seed: int = 0, clips=CLIPS):
+    """A retrieval run whose submission ranks every query's clip first ("perfect") or ranks
+    the clips at random ("random")."""
+    run = create_run("retrieval", name, {"method": "embedding"}, 0, root=root)
+    with open(run.path / REFERENCES_FILE, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file_name", "caption_1", "caption_2"])
+        writer.writerows([clip, *CAPTIONS[clip]] for clip in clips)
+    queries = [(caption, index) for index, clip in enumerate(clips) for caption in CAPTIONS[clip]]
+    scores = np.random.default_rng(seed).random((len(queries), len(clips)))
+    if ranking == "perfect":
+        scores[np.arange(len(queries)), [index for _, index in queries]] = 2.0
+    write_submission(run.path / SUBMISSION_FILE, [q for q, _ in queries], clips, scores)
+    run.finish()
+    return run
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    runs = tmp_path_factory.mktemp("runs")
+    random = fabricated_run(runs, "b", "random")
+    return {
+        "baseline": ExperimentResult("baseline", "Baseline", random),
+        "baseline_events_oracle": ExperimentResult(
+            "baseline_events_oracle",
+            "Baseline + oracle events",
+            fabricated_run(runs, "o", "perfect"),
+        ),
+        "baseline_events_tagger": ExperimentResult(  # the baseline's own ranking
+            "baseline_events_tagger", "Baseline + tagger events", random
+        ),
+        "baseline_events_panns": ExperimentResult(
+            "baseline_events_panns", "Baseline + panns events", None, "PANNs weights are missing"
+        ),
+        "sentence_transformer": ExperimentResult(
+            "sentence_transformer", "Sentence transformer", fabricated_run(runs, "s", "perfect")
+        ),
+        "sentence_transformer_events_oracle": ExperimentResult(
+            "sentence_transformer_events_oracle",
+            "Sentence transformer + oracle events",
+            fabricated_run(runs, "so", "random", seed=1),
+        ),
+    }
+
+
+def test_each_row_is_paired_with_its_own_reference():
+    labels = ["baseline", "baseline_events_oracle", "sentence_transformer",
+              "sentence_transformer_events_oracle", "lstm"]  # fmt: skip
+    assert reference_pairs(labels) == {
+        "baseline_events_oracle": "baseline",
+        "sentence_transformer_events_oracle": "sentence_transformer",
+        "lstm": "baseline",
+    }
+
+
+def test_the_table_has_scores_with_intervals_differences_and_notes(results):
+    table = events_table(results)
+    assert list(table.columns) == ["R@1", "R@10", "mAP@10", "Δ R@10", "Δ vs", "note"]
+    assert list(table.index) == [r.title for r in results.values()]
+    rows = {label: table.loc[r.title] for label, r in results.items()}
+    assert rows["baseline"]["Δ R@10"] == "—" and rows["sentence_transformer"]["Δ vs"] == "—"
+    oracle = rows["baseline_events_oracle"]
+    assert oracle["R@1"] == "1.000 [1.000, 1.000]" and oracle["Δ vs"] == "Baseline"
+    assert oracle["Δ R@10"].startswith("+") and oracle["Δ R@10"].endswith(" *")
+    assert rows["baseline_events_tagger"]["Δ R@10"] == "+0.000 [+0.000, +0.000]"  # unmarked
+    worse = rows["sentence_transformer_events_oracle"]
+    assert worse["Δ vs"] == "Sentence transformer"
+    assert worse["Δ R@10"].startswith("-") and worse["Δ R@10"].endswith(" *")
+    panns = rows["baseline_events_panns"]
+    assert panns["R@10"] == "n/a" and panns["Δ R@10"] == "n/a"
+    assert panns["note"] == "PANNs weights are missing"
+    # the scores are those of the run's own DCASE evaluation
+    _, scores = ranking_scores(results["baseline"].run)
+    low, high = scores.ci["r10"]
+    assert rows["baseline"]["R@10"] == f"{scores.metrics['r10']:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def test_the_differences_pair_the_same_queries(results):
+    differences = events_differences(results)
+    assert set(differences) == {
+        "baseline_events_oracle",
+        "baseline_events_tagger",
+        "baseline_events_panns",
+        "sentence_transformer_events_oracle",
+    }
+    oracle = differences["baseline_events_oracle"]
+    assert oracle.a == 1.0 and math.isclose(oracle.difference, oracle.a - oracle.b)
+    assert oracle.interval[0] > 0 and math.isnan(oracle.p_value)  # the jackknife has none
+    same = differences["baseline_events_tagger"]
+    assert same.difference == 0.0 and same.interval[0] <= 0 <= same.interval[1]
+    assert differences["baseline_events_panns"] is None
+    chosen = events_differences(results, pairs={"baseline_events_oracle": "sentence_transformer"})
+    assert (
+        list(chosen) == ["baseline_events_oracle"]
+        and chosen["baseline_events_oracle"].difference == 0
+    )
+
+
+def test_runs_of_different_queries_are_not_paired(results, tmp_path):
+    other = fabricated_run(tmp_path, "x", "perfect", clips=CLIPS[:20])
+    with pytest.raises(DataError, match="different queries"):
+        paired_difference(other, results["baseline"].run)
