@@ -27,7 +27,12 @@ DEMO_PROFILE: dict[str, Any] = {
     "data": {"dataset": "clothomix", "version": CLOTHOMIX_VERSION},
     # Trained to a plateau: the learning rate drops tenfold after 2 epochs without a 1 % lower
     # validation loss, training stops after 3; 20 at most.
-    "training": {"epochs": 20, "plateau_patience": 2, "early_stopping_patience": 3},
+    "training": {
+        "epochs": 20,
+        "plateau_patience": 2,
+        "early_stopping_patience": 3,
+        "early_stopping_min_delta": 0.02,
+    },
 }
 
 SMOKE_PROFILE: dict[str, Any] = {

@@ -10,7 +10,14 @@ from aacr_lib.errors import ConfigError
 # Settings that count something: at least 1 (None, where allowed, means "no limit").
 _AT_LEAST_ONE = ("epochs", "batch_size", "grad_accumulation", "eval_batch_size", "keep_checkpoints")
 _AT_LEAST_ONE_OR_NONE = ("early_stopping_patience", "max_steps_per_epoch")
-_NOT_NEGATIVE = ("weight_decay", "warmup_steps", "plateau_patience", "max_grad_norm", "seed")
+_NOT_NEGATIVE = (
+    "weight_decay",
+    "warmup_steps",
+    "plateau_patience",
+    "max_grad_norm",
+    "seed",
+    "early_stopping_min_delta",
+)
 
 
 @dataclass
@@ -49,6 +56,10 @@ class TrainingConfig:
     seed: int = 0
     # Stop after this many epochs without a lower validation loss (None: never stop early).
     early_stopping_patience: int | None = None
+    # An epoch resets that patience only when it lowers the best validation loss by more than
+    # this fraction of it (0: any decrease; 0.02: a curve creeping down by under 2 % an epoch
+    # counts as flat). The best weights are always those of the lowest loss.
+    early_stopping_min_delta: float = 0.0
     # Cap on optimiser micro-batches per epoch (smoke runs); None: the whole training set.
     max_steps_per_epoch: int | None = None
     eval_batch_size: int = 32

@@ -286,10 +286,14 @@ class _Progress:
         """Update the best loss and the patience counter, decide on early stopping; return
         whether this epoch is the new best."""
         improved = not math.isnan(val_loss) and val_loss < self.best_val
+        # progress (what resets the patience) is a decrease by more than the min delta
+        progressed = improved and (
+            math.isinf(self.best_val)
+            or val_loss < self.best_val - config.early_stopping_min_delta * abs(self.best_val)
+        )
         if improved:
-            self.best_val, self.best_epoch, self.patience_used = val_loss, epoch, 0
-        else:
-            self.patience_used += 1
+            self.best_val, self.best_epoch = val_loss, epoch
+        self.patience_used = 0 if progressed else self.patience_used + 1
         patience = config.early_stopping_patience
         # "early" only when epochs are left to skip: stopping after the last one is finishing
         if patience is not None and self.patience_used >= patience and epoch < config.epochs:

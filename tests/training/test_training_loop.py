@@ -176,6 +176,22 @@ def test_early_stopping(tmp_path):
     assert is_complete(tmp_path, _config(epochs=10))
 
 
+def test_early_stopping_min_delta_counts_a_creeping_curve_as_flat():
+    """Decreases smaller than the min delta keep the best weights but not the patience: 10 %
+    less, then twice 1 % less (under 2 %) stop a patience-2 run at epoch 4 with epoch 4's
+    weights; without a min delta every decrease is progress and it goes on."""
+    from aacr_lib.training.loop import _Progress
+
+    losses = [1.0, 0.9, 0.891, 0.882]
+    for min_delta, stopped in ((0.02, True), (0.0, False)):
+        config = _config(epochs=10, early_stopping_patience=2, early_stopping_min_delta=min_delta)
+        progress = _Progress()
+        for epoch, loss in enumerate(losses, 1):
+            assert progress.record_val_loss(loss, epoch, config)  # each epoch is a new best
+        assert progress.stopped_early == stopped
+        assert progress.best_epoch == 4
+
+
 def test_history_is_reported_each_epoch(tmp_path):
     seen = []
     fit(
