@@ -35,9 +35,13 @@ def fail(message: str) -> None:
     raise ValueError(message)
 
 
-def _in_order(calls, jobs, on_done=None):
+def _in_order(calls, jobs, on_done=None, before_submit=None):
     assert jobs == 2
-    results = [call() for call in calls]
+    results = []
+    for index, call in enumerate(calls):
+        if before_submit is not None:
+            before_submit(index)
+        results.append(call())
     for index, result in enumerate(results):
         on_done(index, result)
     return results
@@ -123,7 +127,7 @@ def test_planned_runs_prepare_once_train_pending_ones_and_keep_the_order(monkeyp
     )
     assert list(results) == ["done", "last", "a", "b"]  # the order asked for
     assert [r.reason for r in results.values()] == [f"reason of {n}" for n in results]
-    assert prepared == ["features"]  # once, before the workers
+    assert prepared == ["features"]  # once, before the first run that reads it
     assert calls == ["a", "b", "done", "last"]  # pending parallel ones first, then the rest here
     assert sorted(reported) == sorted(results)
 
