@@ -315,7 +315,6 @@ def run_in_parallel(
     calls: Sequence[Callable[[], T]],
     jobs: int,
     on_done: Callable[[int, T], None] | None = None,
-    before_submit: Callable[[int], None] | None = None,
 ) -> list[T]:
     """Each of `calls` (picklable: a module-level function with its arguments bound) in one
     of `jobs` worker processes; the results in the order of `calls`. `on_done(i, result)` runs
@@ -323,15 +322,11 @@ def run_in_parallel(
     one after the other. A call that raises stops the rest and the error is raised here.
 
     Workers are started with `spawn` (a fresh interpreter: safe from a Jupyter kernel and with
-    torch already loaded) and `WORKER_ENVIRONMENT`. `before_submit(i)` runs here just before
-    call `i` is handed to the pool: what a call needs is made while the workers already train
-    the calls before it.
+    torch already loaded) and `WORKER_ENVIRONMENT`.
     """
     if jobs <= 1 or len(calls) <= 1:
         in_order = []
         for index, call in enumerate(calls):
-            if before_submit is not None:
-                before_submit(index)
             in_order.append(call())
             if on_done is not None:
                 on_done(index, in_order[-1])
@@ -341,12 +336,8 @@ def run_in_parallel(
     with environment(WORKER_ENVIRONMENT):
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_start) as pool:
-            futures = {}
+            futures = {pool.submit(call): index for index, call in enumerate(calls)}
             try:
-                for index, call in enumerate(calls):
-                    if before_submit is not None:
-                        before_submit(index)
-                    futures[pool.submit(call)] = index
                 for future in as_completed(futures):
                     index = futures[future]
                     results[index] = future.result()
@@ -387,11 +378,7 @@ def run_planned(
     parallel = [p for p in planned if p.pending and p.parallel]
     jobs = parallel_jobs(device, len(parallel))
     prepared: set[str] = set()
-
-    def prepare(index: int) -> None:
-        # each distinct input once, here, just before the first run that reads it is handed
-        # to a worker (one at a time, each run builds its own instead)
-        entry = parallel[index]
+    for entry in parallel if jobs > 1 else []:  # one at a time, each run builds its own
         if entry.prepare is not None and entry.prepare_key not in prepared:
             entry.prepare()
             prepared.add(entry.prepare_key)
@@ -401,11 +388,7 @@ def run_planned(
         if report is not None:
             report(parallel[index].label, result)
 
-    calls = [p.call for p in parallel]
-    if jobs > 1:
-        run_in_parallel(calls, jobs, done, before_submit=prepare)
-    else:
-        run_in_parallel(calls, jobs, done)
+    run_in_parallel([p.call for p in parallel], jobs, done)
     for entry in planned:
         if entry.label not in results:
             results[entry.label] = entry.call()

@@ -35,13 +35,9 @@ def fail(message: str) -> None:
     raise ValueError(message)
 
 
-def _in_order(calls, jobs, on_done=None, before_submit=None):
+def _in_order(calls, jobs, on_done=None):
     assert jobs == 2
-    results = []
-    for index, call in enumerate(calls):
-        if before_submit is not None:
-            before_submit(index)
-        results.append(call())
+    results = [call() for call in calls]
     for index, result in enumerate(results):
         on_done(index, result)
     return results
@@ -127,7 +123,7 @@ def test_planned_runs_prepare_once_train_pending_ones_and_keep_the_order(monkeyp
     )
     assert list(results) == ["done", "last", "a", "b"]  # the order asked for
     assert [r.reason for r in results.values()] == [f"reason of {n}" for n in results]
-    assert prepared == ["features"]  # once, before the first run that reads it
+    assert prepared == ["features"]  # once, before the workers
     assert calls == ["a", "b", "done", "last"]  # pending parallel ones first, then the rest here
     assert sorted(reported) == sorted(results)
 
