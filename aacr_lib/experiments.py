@@ -267,6 +267,7 @@ class ExperimentResult:
     run: RunDir | None
     reason: str | None = None
     seconds: float = 0.0
+    reused: bool = False  # the run was complete before: reopened, not trained
 
     @property
     def available(self) -> bool:

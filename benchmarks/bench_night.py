@@ -77,7 +77,7 @@ from aacr_lib.features.vggish import (
 from aacr_lib.features.vggish import weights_path as vggish_weights_path
 from aacr_lib.models.captioning import BART_BASE_VOCAB_SIZE, BART_SPECIAL_TOKENS, build_model
 from aacr_lib.retrieval.config import RetrievalConfig
-from aacr_lib.retrieval.experiments import EXPERIMENTS as RETRIEVAL_NAMES
+from aacr_lib.retrieval.experiments import REPORT_EXPERIMENTS as RETRIEVAL_NAMES
 from aacr_lib.retrieval.experiments import resolve_config as retrieval_config
 from aacr_lib.retrieval.task import RetrievalTask, TextTable, build_retrieval_model
 from aacr_lib.training import TrainingConfig

@@ -52,6 +52,8 @@ def run_experiment(
     """Train (or reopen) `experiment` at the notebook's profile (changed by the chapter's
     overrides), with `overrides` on top; never raises for a missing pretrained asset."""
     title = get_experiment(experiment).title
+    config = resolve_config(experiment, context.run_profile, overrides, context.overrides_for(TASK))
+    reused = RunDir(run_path(TASK, experiment, config, context.runs_root)).complete
     started = time.perf_counter()
     try:
         run = train_captioning(
@@ -66,7 +68,8 @@ def run_experiment(
         )
     except PretrainedUnavailable as exc:
         return ExperimentResult(experiment, title, None, str(exc))
-    return ExperimentResult(experiment, title, run, None, time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    return ExperimentResult(experiment, title, run, None, elapsed, reused=reused)
 
 
 Requests = Iterable[str] | Mapping[str, str | tuple[str, Sequence[str]]]
@@ -151,7 +154,7 @@ def status_line(result: ExperimentResult, label: str | None = None) -> str:
     metrics = result.metrics()
     epochs = metrics.get("epochs_trained")
     trained = f"{epochs} epoch(s), " if epochs is not None else ""
-    how = f"trained in {result.seconds:.0f} s" if result.seconds >= 1 else "reused"
+    how = "reused" if result.reused else f"trained in {result.seconds:.0f} s"
     return f"{label}: {trained}CIDEr-D {metrics['cider_d']:.3f} ({how}, run {result.run.name})"
 
 

@@ -99,7 +99,9 @@ def test_several_names_and_the_spice_alias(fake_network, capsys):
 def test_profile_demo_fetches_only_what_completes_the_offline_book(fake_network, capsys):
     code, out, _ = run(["setup", "--profile", "demo"], capsys)
     assert code == 0, out
-    assert fake_network == [assets.VGGISH_URL, corenlp.CORENLP_ZIP_URL]
+    panns = assets.get("panns_cnn14_decision_level_max")
+    (panns_file,) = panns.files.values()
+    assert fake_network == [assets.VGGISH_URL, corenlp.CORENLP_ZIP_URL, panns_file.url]
 
 
 def test_list_shows_state_path_size_and_checksum(capsys):

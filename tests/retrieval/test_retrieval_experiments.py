@@ -23,6 +23,12 @@ ISSUE_EXPERIMENTS = {
     "caption_based",
     "report_baseline",
     "report_sentence_transformer",
+    # the future-work issue (chapter 08): each row with the sound events of each source
+    *(
+        f"{row}_events_{source}"
+        for row in ("baseline", "sentence_transformer")
+        for source in ("tagger", "oracle", "panns")
+    ),
 }
 
 
