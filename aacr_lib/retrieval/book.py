@@ -302,9 +302,3 @@ def unseen_recordings(
         else f"No search: {retrieval.reason}"
     )
     return frame, sentence
-
-
-def events_reference(name: str) -> str:
-    """The row a sound-event experiment adds its vector to: "sentence_transformer_events_oracle"
-    → "sentence_transformer"; any other name is its own reference."""
-    return name.split("_events_")[0]
