@@ -25,7 +25,7 @@ from pathlib import Path
 from aacr_lib import __version__
 from aacr_lib.errors import AacrError
 from aacr_lib.paths import environment
-from aacr_lib.profiles import BATCH_ENV, check_overrides, get_profile
+from aacr_lib.profiles import BATCH_ENV, SEEDS_VARIABLE, check_overrides, get_profile
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 CACHE_FILE = ".book-cache.json"
@@ -66,9 +66,12 @@ def discover_notebooks(root: str | os.PathLike, only: Iterable[str] | None = Non
 
 
 def library_fingerprint() -> str:
-    """Hash of the library's version and source, so a library change re-executes the book."""
+    """Hash of the library's version and source, so a library change re-executes the book,
+    and of the settings read from the environment that change what the chapters show (the
+    seeds per experiment, `AACR_SEEDS`)."""
     package = Path(__file__).parent
     digest = hashlib.sha256(__version__.encode())
+    digest.update(f"{SEEDS_VARIABLE}={os.environ.get(SEEDS_VARIABLE, '').strip()}".encode())
     for path in sorted(package.rglob("*.py")):
         digest.update(str(path.relative_to(package)).encode())
         digest.update(path.read_bytes())

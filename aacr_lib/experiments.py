@@ -21,8 +21,8 @@ import importlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -264,17 +264,89 @@ class ExperimentResult:
 
     name: str
     title: str
-    run: RunDir | None
+    run: RunDir | None  # the first seed's run: what a single-run display shows
     reason: str | None = None
     seconds: float = 0.0
     reused: bool = False  # the run was complete before: reopened, not trained
+    # every seed's run, `run` first, when the experiment was trained with several seeds
+    seed_runs: tuple[RunDir, ...] = ()
 
     @property
     def available(self) -> bool:
         return self.run is not None
 
+    @property
+    def runs(self) -> tuple[RunDir, ...]:
+        """The runs of every seed (one when trained with one seed; none without a run)."""
+        if self.seed_runs:
+            return self.seed_runs
+        return (self.run,) if self.run is not None else ()
+
+    @property
+    def seeds(self) -> int:
+        return len(self.runs)
+
     def metrics(self) -> dict[str, Any]:
         return self.run.metrics() if self.run is not None else {}
+
+
+# ----------------------------------------------------------------------------- seeds
+def seed_overrides(first_seed: int, seeds: int) -> list[list[str]]:
+    """The overrides of each of `seeds` runs of an experiment whose config trains with
+    `first_seed`: none for the first (the run a single-seed book trains), then
+    `training.seed=first_seed+k`, each a run of its own (the seed is in the config's hash)."""
+    return [[]] + [[f"training.seed={first_seed + k}"] for k in range(1, seeds)]
+
+
+def seed_label(label: str, seed: int) -> str:
+    """A chapter's label for an extra seed's run of `label` (its status line's name)."""
+    return f"{label} (seed {seed})"
+
+
+def plan_seeds(
+    requests: Mapping[str, tuple[str, Sequence[str]]],
+    seeds: int,
+    first_seed: Callable[[str, list[str]], int],
+    plan: Callable[[str, str, list[str]], PlannedRun],
+) -> tuple[list[PlannedRun], dict[str, list[str]]]:
+    """Every seed's `PlannedRun` of `requests` (label → (experiment, overrides)), each
+    label's seeds next to each other, and per label the labels of its extra seeds (for
+    `pool_seeds`). `first_seed(experiment, overrides)` is the seed its config trains with;
+    `plan(label, experiment, overrides)` plans one run (the task book's own)."""
+    planned: list[PlannedRun] = []
+    extra_labels: dict[str, list[str]] = {}
+    for label, (experiment, overrides) in requests.items():
+        first = first_seed(experiment, list(overrides))
+        extra_labels[label] = []
+        for index, extra in enumerate(seed_overrides(first, seeds)):
+            run_label = label if index == 0 else seed_label(label, first + index)
+            planned.append(plan(run_label, experiment, [*overrides, *extra]))
+            if index:
+                extra_labels[label].append(run_label)
+    return planned, extra_labels
+
+
+def pool_seeds(
+    results: Mapping[str, ExperimentResult], seed_labels: Mapping[str, Sequence[str]]
+) -> dict[str, ExperimentResult]:
+    """One result per label of `seed_labels` (in its order): the first seed's result, with
+    every seed's run in `seed_runs` when there are several (the seeds that have a run; the
+    training time is their sum). `seed_labels[label]` names the extra seeds' results."""
+    pooled = {}
+    for label, extra in seed_labels.items():
+        first = results[label]
+        if not extra or first.run is None:
+            pooled[label] = first
+            continue
+        others = [results[name] for name in extra]
+        runs = tuple(r.run for r in (first, *others) if r.run is not None)
+        pooled[label] = replace(
+            first,
+            seed_runs=runs if len(runs) > 1 else (),
+            seconds=first.seconds + sum(r.seconds for r in others),
+            reused=first.reused and all(r.reused for r in others),
+        )
+    return pooled
 
 
 # ----------------------------------------------------------------------------- parallel runs
@@ -316,15 +388,22 @@ def run_in_parallel(
     calls: Sequence[Callable[[], T]],
     jobs: int,
     on_done: Callable[[int, T], None] | None = None,
+    after: Sequence[int | None] | None = None,
 ) -> list[T]:
     """Each of `calls` (picklable: a module-level function with its arguments bound) in one
-    of `jobs` worker processes; the results in the order of `calls`. `on_done(i, result)` runs
-    in this process as each finishes (a status line). With `jobs` 1, or one call, they run here,
-    one after the other. A call that raises stops the rest and the error is raised here.
+    of `jobs` worker processes; the results in the order of `calls`. `after[i]`, when given,
+    is the index of a call that must finish before call i starts (it must come before i); of
+    the calls that may start, those that others wait for start first, then the rest in order.
+    `on_done(i, result)` runs in this process as each finishes (a status line). With `jobs` 1,
+    or one call, they run here, one after the other. A call that raises stops the rest and the
+    error is raised here.
 
     Workers are started with `spawn` (a fresh interpreter: safe from a Jupyter kernel and with
     torch already loaded) and `WORKER_ENVIRONMENT`.
     """
+    after = list(after) if after is not None else [None] * len(calls)
+    if any(first is not None and not 0 <= first < index for index, first in enumerate(after)):
+        raise ValueError(f"every call must wait only for an earlier one: {after}")
     if jobs <= 1 or len(calls) <= 1:
         in_order = []
         for index, call in enumerate(calls):
@@ -332,20 +411,37 @@ def run_in_parallel(
             if on_done is not None:
                 on_done(index, in_order[-1])
         return in_order
+    awaited = {first for first in after if first is not None}
+    waiting = sorted(range(len(calls)), key=lambda index: (index not in awaited, index))
     results: dict[int, T] = {}
     # inherited by the workers as they start
     with environment(WORKER_ENVIRONMENT):
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_start) as pool:
-            futures = {pool.submit(call): index for index, call in enumerate(calls)}
+            running: dict[Future, int] = {}
+
+            def start_ready() -> None:
+                # at most `jobs` submitted: the pool's own queue would ignore the order above
+                for index in list(waiting):
+                    if len(running) >= jobs:
+                        return
+                    if after[index] is None or after[index] in results:
+                        waiting.remove(index)
+                        running[pool.submit(calls[index])] = index
+
+            start_ready()
             try:
-                for future in as_completed(futures):
-                    index = futures[future]
-                    results[index] = future.result()
-                    if on_done is not None:
-                        on_done(index, results[index])
+                while running:
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        index = running.pop(future)
+                        results[index] = future.result()
+                        if on_done is not None:
+                            on_done(index, results[index])
+                    start_ready()
             except BaseException:
-                for future in futures:
+                waiting.clear()
+                for future in running:
                     future.cancel()
                 raise
     return [results[index] for index in range(len(calls))]
@@ -358,8 +454,9 @@ class PlannedRun:
     label: str  # its key in the chapter's results
     call: Callable[[], ExperimentResult]  # trains or reopens it (picklable: runs in a worker)
     pending: bool  # True: no complete run yet, training is needed
-    # What must exist before workers start (e.g. the feature caches of its data config):
-    # prepared here, once per distinct key, so that workers only read shared files.
+    # What must exist before the run starts (e.g. the feature caches of its data config):
+    # prepared once per distinct key, in a worker, so that the training workers only read
+    # shared files.
     prepare: Callable[[], None] | None = None
     prepare_key: str = ""
     parallel: bool = True  # False: trains here after the others (it needs their runs)
@@ -374,22 +471,41 @@ def run_planned(
 ) -> dict[str, ExperimentResult]:
     """The results of `planned`, in its order: complete runs reopened here, the pending ones
     trained `parallel_jobs` at a time in worker processes (the rest here, after them).
-    `report(label, result)` runs as each result arrives (a chapter's status line)."""
+    With several workers, each distinct input (`PlannedRun.prepare`) is prepared once, in a
+    worker, before the runs that read it start; the preparations run one after the other (they
+    may share caches, e.g. the tagger two event inputs need), while the other workers train
+    the runs whose inputs are ready. `report(label, result)` runs as each result arrives (a
+    chapter's status line)."""
     results: dict[str, ExperimentResult] = {}
     parallel = [p for p in planned if p.pending and p.parallel]
     jobs = parallel_jobs(device, len(parallel))
-    prepared: set[str] = set()
-    for entry in parallel if jobs > 1 else []:  # one at a time, each run builds its own
-        if entry.prepare is not None and entry.prepare_key not in prepared:
-            entry.prepare()
-            prepared.add(entry.prepare_key)
+    calls: list[Callable[[], Any]] = []
+    after: list[int | None] = []
+    labels: list[str | None] = []  # None: a preparation
+    preparation: dict[str, int] = {}
+    for entry in parallel:
+        needs = None
+        if jobs > 1 and entry.prepare is not None:  # one at a time, each run builds its own
+            if entry.prepare_key not in preparation:
+                previous = max(preparation.values(), default=None)
+                preparation[entry.prepare_key] = len(calls)
+                calls.append(entry.prepare)
+                after.append(previous)
+                labels.append(None)
+            needs = preparation[entry.prepare_key]
+        calls.append(entry.call)
+        after.append(needs)
+        labels.append(entry.label)
 
-    def done(index: int, result: ExperimentResult) -> None:
-        results[parallel[index].label] = result
+    def done(index: int, result: Any) -> None:
+        label = labels[index]
+        if label is None:
+            return
+        results[label] = result
         if report is not None:
-            report(parallel[index].label, result)
+            report(label, result)
 
-    run_in_parallel([p.call for p in parallel], jobs, done)
+    run_in_parallel(calls, jobs, done, after)
     for entry in planned:
         if entry.label not in results:
             results[entry.label] = entry.call()

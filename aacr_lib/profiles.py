@@ -37,15 +37,39 @@ class Profile:
     name: str
     dataset: str
     description: str
+    # Training seeds per experiment in the book's chapters (`AACR_SEEDS` changes it): the
+    # tables give the mean and spread over seeds, the paired tests pool them. The demo's main
+    # job has room for one (a second seed of every demo run costs ~6.5 min on two cores).
+    seeds: int = 1
 
 
 PROFILES: dict[str, Profile] = {
     "demo": Profile(
         "demo", "clothomix", "ClothoMix demo data, model sizes scaled for a 2-core CPU"
     ),
-    "clotho": Profile("clotho", "clotho", "Clotho v2.1, the report's model sizes (a GPU server)"),
+    "clotho": Profile(
+        "clotho", "clotho", "Clotho v2.1, the report's model sizes (a GPU server)", seeds=3
+    ),
     "smoke": Profile("smoke", "clothomix", "the demo on tiny data, one training step (tests only)"),
 }
+SEEDS_VARIABLE = "AACR_SEEDS"
+
+
+def seeds_for(profile: Profile) -> int:
+    """How many seeds the chapters train per experiment: `AACR_SEEDS` when set, else the
+    profile's."""
+    configured = os.environ.get(SEEDS_VARIABLE, "").strip()
+    if not configured:
+        return profile.seeds
+    try:
+        seeds = int(configured)
+    except ValueError:
+        raise ConfigError(f"{SEEDS_VARIABLE} must be a whole number, got {configured!r}") from None
+    if seeds < 1:
+        raise ConfigError(f"{SEEDS_VARIABLE} must be at least 1, got {seeds}")
+    return seeds
+
+
 # Other names of a profile: `paper` is what `aacr train --profile` called the clotho sizes.
 ALIASES = {"paper": "clotho"}
 # The profiles a book is built at (`aacr book --profile`); smoke is the chapters' `smoke` flag.
@@ -100,6 +124,11 @@ class NotebookContext:
     def run_profile(self) -> str:
         """The profile the chapter's runs use: `smoke` in smoke mode, else the book's."""
         return "smoke" if self.smoke else self.profile.name
+
+    @property
+    def seeds(self) -> int:
+        """Training seeds per experiment (`seeds_for` the book's profile; smoke mode too)."""
+        return seeds_for(self.profile)
 
     @property
     def dataset_name(self) -> str:

@@ -76,6 +76,7 @@ from aacr_lib.features.vggish import (
 )
 from aacr_lib.features.vggish import weights_path as vggish_weights_path
 from aacr_lib.models.captioning import BART_BASE_VOCAB_SIZE, BART_SPECIAL_TOKENS, build_model
+from aacr_lib.profiles import get_profile
 from aacr_lib.retrieval.config import RetrievalConfig
 from aacr_lib.retrieval.experiments import REPORT_EXPERIMENTS as RETRIEVAL_NAMES
 from aacr_lib.retrieval.experiments import resolve_config as retrieval_config
@@ -603,8 +604,10 @@ def extra_seconds(name: str, runs: dict[str, dict[str, Any]], scoring, case: str
     raise KeyError(name)
 
 
-def estimate(measured: dict[str, Any]) -> dict[str, Any]:
-    """Chapter and book totals (seconds), expected and worst case, from `measure`'s output."""
+def estimate(measured: dict[str, Any], seeds: int = 1) -> dict[str, Any]:
+    """Chapter and book totals (seconds), expected and worst case, from `measure`'s output,
+    with every trained run trained `seeds` times (the clotho profile trains 3 per experiment;
+    the feature caches and the untrained systems count once)."""
     runs, scoring, features = measured["runs"], measured["scoring"], measured["features"]
     chapters = {}
     trained: set[str] = set()
@@ -623,7 +626,7 @@ def estimate(measured: dict[str, Any]) -> dict[str, Any]:
                 if key not in runs:
                     continue  # not measured (--only)
                 names.append(key)
-                seconds += runs[key]["estimate"][case]["run_seconds"]
+                seconds += seeds * runs[key]["estimate"][case]["run_seconds"]
             if "captioning" in chapter:
                 seconds += scoring["meteor_cold_start_seconds"]
             for extra in chapter.get("extras", ()):
@@ -633,7 +636,7 @@ def estimate(measured: dict[str, Any]) -> dict[str, Any]:
         trained.update(names)
         chapters[number] = {"title": chapter["title"], "runs": names, **totals}
     book = {case: sum(c[case] for c in chapters.values()) for case in ("expected", "worst")}
-    return {"chapters": chapters, "book": book}
+    return {"chapters": chapters, "book": book, "seeds": seeds}
 
 
 # ----------------------------------------------------------------------------- main
@@ -728,7 +731,7 @@ def measure(args) -> dict[str, Any]:
     for m in runs.values():
         if "estimate" not in m:
             m["estimate"] = {case: run_seconds(m, scoring, case) for case in ("expected", "worst")}
-    measured.update(estimate(measured))
+    measured.update(estimate(measured, args.seeds))
     return measured
 
 
@@ -787,7 +790,8 @@ def format_report(result: dict[str, Any]) -> str:
         f"measured on a ClothoMix subset at Clotho scale ({sub['clips']['development']}/"
         f"{sub['clips']['validation']}/{sub['clips']['evaluation']} clips, {sub['steps']} timed "
         f"steps after {sub['warmup']}, decoding batch {sub['decode_clips']}, scoring "
-        f"{sub['score_clips']} clips), extrapolated to Clotho v2.1's 3839/1045/1045 clips"
+        f"{sub['score_clips']} clips), extrapolated to Clotho v2.1's 3839/1045/1045 clips; "
+        f"every experiment trained with {result.get('seeds', 1)} seed(s)"
     )
     lines.append("")
     lines.append(
@@ -863,6 +867,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--score-clips", type=int, default=CLOTHO_CLIPS["validation"])
     parser.add_argument("--only", choices=("captioning", "retrieval"), default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=get_profile("clotho").seeds,
+        help="training seeds per experiment in the estimate (default: the clotho profile's)",
+    )
     parser.add_argument("--json", default=None, help="write the numbers here as JSON ('-': stdout)")
     args = parser.parse_args(argv)
     names = ("clips", "eval_clips", "validation_clips", "steps", "decode_clips", "typical_tokens")

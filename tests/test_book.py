@@ -205,7 +205,7 @@ def two_task_books(monkeypatch):
     monkeypatch.setattr(book, "TASK_BOOKS", ("fake_slow_book", "fake_fast_book"))
     pools = []
 
-    def in_order(calls, jobs, on_done=None):
+    def in_order(calls, jobs, on_done=None, after=None):
         pools.append(len(calls))
         results = [call() for call in calls]
         for index, result in enumerate(results):
@@ -245,7 +245,7 @@ def test_a_failing_run_ahead_leaves_the_rest_to_the_chapters(two_task_books, mon
     from aacr_lib import experiments
     from aacr_lib.book import train_ahead
 
-    def broken(calls, jobs, on_done=None):
+    def broken(calls, jobs, on_done=None, after=None):
         raise RuntimeError("out of memory")
 
     monkeypatch.setattr(experiments, "run_in_parallel", broken)

@@ -1,27 +1,26 @@
-"""Every chapter runs in smoke mode (tiny data, one step), so a broken notebook fails CI."""
+"""Every chapter runs in smoke mode (tiny data, one step), so a broken notebook fails CI.
+
+The chapters are executed once per session (`tests.book_build.smoke_book`, in order, in one
+runs root); tests/test_browser.py opens the HTML book built from the same executed copies.
+"""
 
 from __future__ import annotations
 
 import nbformat
 import pytest
 
-from aacr_lib.book import discover_notebooks, execute_notebook, notebook_parameters
+from aacr_lib.book import discover_notebooks
 from tests.conftest import REPO_ROOT
+
+pytest_plugins = ["tests.book_build"]
 
 NOTEBOOKS = discover_notebooks(REPO_ROOT)
 
 
-@pytest.fixture(scope="session")
-def smoke_runs_root(tmp_path_factory):
-    # shared by all notebooks, like a real book run: later chapters may read earlier runs
-    return tmp_path_factory.mktemp("smoke-runs")
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[nb.stem for nb in NOTEBOOKS])
-def test_notebook_runs_in_smoke_mode(notebook, smoke_runs_root, tmp_path):
-    parameters = notebook_parameters("demo", runs_root=str(smoke_runs_root), smoke=True)
-    result = execute_notebook(notebook, tmp_path / notebook.name, parameters, REPO_ROOT)
+def test_notebook_runs_in_smoke_mode(notebook, smoke_book):
+    result = smoke_book.results[notebook.stem]
     assert result.status == "executed", result.describe()
     # the book shows the parameters once: papermill's injected cell, the defaults are removed
     executed = nbformat.read(result.output, as_version=4)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from aacr_lib.captioning.display import statistics_comparison
 from aacr_lib.captioning.experiments import (
     EXPERIMENT_SET,
     PROFILE_DESCRIPTIONS,
@@ -27,6 +28,7 @@ from aacr_lib.captioning.experiments import (
 )
 from aacr_lib.captioning.inference import caption_files
 from aacr_lib.captioning.run import (
+    decoding_statistics_file,
     evaluate_organisers_checkpoint,
     missing_requirements,
     prepare_shared_inputs,
@@ -37,8 +39,14 @@ from aacr_lib.captioning.task import TASK
 from aacr_lib.captioning.trivial import evaluate_trivial
 from aacr_lib.data.clotho import read_split
 from aacr_lib.errors import PretrainedUnavailable
-from aacr_lib.evaluation.captioning import METRIC_TITLES
-from aacr_lib.experiments import ExperimentResult, PlannedRun, run_planned
+from aacr_lib.evaluation.captioning import load_clip_statistics
+from aacr_lib.experiments import (
+    ExperimentResult,
+    PlannedRun,
+    plan_seeds,
+    pool_seeds,
+    run_planned,
+)
 from aacr_lib.profiles import NotebookContext
 from aacr_lib.runs import RunDir, run_path
 
@@ -91,6 +99,16 @@ CHAPTER_RUNS: dict[str, dict[str, str | tuple[str, tuple[str, ...]]]] = {
     # the report's future work: the final architecture without and with sound-event vectors
     # (tagger and oracle on ClothoMix, PANNs where its weights are; the others are n/a rows)
     "08_sound_event_vectors": {name: name for name in ["final", *EXPERIMENT_SET.in_sections("7")]},
+    # the literature chapter places the book's reference systems among published results
+    "00_literature": {"baseline": "baseline", "final": "final"},
+    # the conclusions judge every claim of the report's sections 6.1 and 7 (`aacr_lib.conclusions`)
+    "09_conclusions": {
+        name: name
+        for name in [
+            "baseline",
+            *EXPERIMENT_SET.in_sections("6.1.1", "6.1.2", "6.1.3", "6.1.4", "7"),
+        ]
+    },
 }
 
 
@@ -104,22 +122,41 @@ def run_experiments(context: NotebookContext, requests: Requests) -> dict[str, E
     name or to (name, overrides). Runs that need training train side by side in worker
     processes (`aacr_lib.experiments.run_planned`: one per CPU core, `AACR_JOBS` to change);
     one line per experiment says whether it was reused, trained (and how long) or n/a."""
-    return run_planned(
-        planned_runs(context, requests),
-        context.device,
-        report=lambda label, r: print(status_line(r, label)),
+    planned, extra_seeds = _seeded_plan(context, requests)
+    results = run_planned(
+        planned, context.device, report=lambda label, r: print(status_line(r, label))
     )
+    return pool_seeds(results, extra_seeds)
 
 
 def planned_runs(context: NotebookContext, requests: Requests) -> list[PlannedRun]:
-    """What `run_experiments` would do for `requests`, without doing it."""
+    """What `run_experiments` would do for `requests`, without doing it: every seed's run
+    (`context.seeds` per experiment)."""
+    return _seeded_plan(context, requests)[0]
+
+
+def _seeded_plan(
+    context: NotebookContext, requests: Requests
+) -> tuple[list[PlannedRun], dict[str, list[str]]]:
     if not isinstance(requests, Mapping):
         requests = {name: name for name in requests}
-    planned = []
-    for label, request in requests.items():
-        name, overrides = (request, ()) if isinstance(request, str) else request
-        planned.append(_planned(context, label, name, list(overrides)))
-    return planned
+    named = {
+        label: (request, ()) if isinstance(request, str) else request
+        for label, request in requests.items()
+    }
+
+    def first_seed(experiment: str, overrides: list[str]) -> int:
+        config = resolve_config(
+            experiment, context.run_profile, overrides, context.overrides_for(TASK)
+        )
+        return config.training.seed
+
+    return plan_seeds(
+        named,
+        context.seeds,
+        first_seed,
+        lambda label, experiment, overrides: _planned(context, label, experiment, overrides),
+    )
 
 
 def _planned(
@@ -202,26 +239,23 @@ def profile_sentence(context: NotebookContext) -> str:
 
 
 # What `redecode_run` scores (the metrics that need no JVM).
-FAST_METRIC_TITLES = {
-    key: title
-    for key, title in METRIC_TITLES.items()
-    if key.startswith("bleu") or key in ("rouge_l", "cider_d")
-}
+FAST_METRICS = ("bleu_1", "bleu_2", "bleu_3", "bleu_4", "rouge_l", "cider_d")
 
 
 def decoding_comparison(context: NotebookContext, result: ExperimentResult):
-    """Beam search against greedy decoding of a run's evaluation split (fast metrics); n/a
-    columns when the experiment has no run."""
-    columns = {}
+    """Beam search against greedy decoding of a run's evaluation split (fast metrics): each
+    score with its 95 % bootstrap interval over clips, and greedy minus beam with its paired
+    interval; n/a columns when the experiment has no run."""
+    statistics = {}
     for method in ("beam", "greedy"):
         if result.run is None:
-            columns[method] = {}
+            statistics[method] = None
             continue
-        scores = redecode_run(result.run, method, data_dir=context.data_dir, device=context.device)
-        columns[method] = {METRIC_TITLES[k]: v for k, v in scores.items() if k in METRIC_TITLES}
-    frame = pd.DataFrame(columns, index=list(FAST_METRIC_TITLES.values()), dtype="float64")
-    frame.index.name = "metric"
-    return frame
+        redecode_run(result.run, method, data_dir=context.data_dir, device=context.device)
+        statistics[method] = load_clip_statistics(
+            result.run.path / decoding_statistics_file(method)
+        )
+    return statistics_comparison(statistics, reference="beam", metrics=FAST_METRICS)
 
 
 def example_files(

@@ -11,10 +11,12 @@ import functools
 import json
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -26,17 +28,15 @@ from aacr_lib.captioning.report_tables import (
     table_for_experiment,
 )
 from aacr_lib.captioning.run import read_captions
-from aacr_lib.captioning.task import OUTPUTS_FILE
+from aacr_lib.captioning.task import CLIP_STATISTICS_FILE, OUTPUTS_FILE
 from aacr_lib.data.clotho import captions_csv_path, read_split
 from aacr_lib.display import format_table, show_clip
 from aacr_lib.errors import DataError, lookup
 from aacr_lib.evaluation import bootstrap as bs
 from aacr_lib.evaluation.captioning import (
     METRIC_TITLES,
-    CaptioningComparison,
-    CaptioningResult,
-    compare_captions,
     evaluate_captions,
+    load_clip_statistics,
     resolve_metrics,
 )
 from aacr_lib.experiments import ExperimentResult
@@ -142,22 +142,30 @@ def compare_with_report(
 
 
 def final_metrics_table(
-    runs: Mapping[str, System], reasons: Mapping[str, str] | None = None
+    runs: Mapping[str, System],
+    reasons: Mapping[str, str] | None = None,
+    reference: str | None = None,
+    also: Sequence[str] = (),
+    data_dir: Any = None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """One column per system with its final (evaluation split) metrics; n/a and the reason
-    for a system without a run."""
-    columns: dict[str, list[float | None]] = {}
+    """A chapter's results table: one row per system with its final (evaluation split)
+    scores of `RESULT_METRICS`, their 95 % bootstrap intervals, the seeds, and the paired
+    difference with `reference` (default: the first system) and with each of `also`
+    (`comparison_table`); and the notes: why a system or a metric is n/a. `data_dir`: where
+    the references are, for runs that kept no per-clip statistics (default: each run's own
+    dataset)."""
+    reference = reference if reference is not None else next(iter(runs))
+    table = comparison_table(runs, data_dir, reference, RESULT_METRICS, also=also)
     notes: list[str] = []
     scored: dict[str, Mapping[str, Any]] = {}
     for label, system in runs.items():
         run, why = run_and_reason(system)
         if run is None:
-            columns[label] = [None] * len(METRICS)
-            notes.append(f"{label} n/a: {(reasons or {}).get(label, why)}")
-            continue
-        scored[label] = run.metrics()
-        columns[label] = _metric_rows(scored[label])
-    return _frame(columns), notes + unavailable_notes(scored)
+            notes.append(f"{_title(label, system)} n/a: {(reasons or {}).get(label, why)}")
+        else:
+            scored[_title(label, system)] = run.metrics()
+    table = table.drop(columns="note")
+    return table, notes + unavailable_notes(scored)
 
 
 def show_table(frame: pd.DataFrame, notes: Sequence[str] = (), digits: int = 3) -> None:
@@ -331,12 +339,26 @@ def format_metrics(metrics: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-# ----------------------------------------------------------------------------- sound-event vectors
-# Chapter 08's captioning metrics: the quick ones (METEOR's and SPICE's JVMs would take longer
-# than everything else together).
-EVENTS_METRICS = ("cider_d", "bleu_4", "rouge_l")
+# ----------------------------------------------------------------------------- intervals, tests
+# The result tables' metrics: the quick ones (METEOR's and SPICE's JVMs would take longer than
+# everything else together when a run keeps no per-clip statistics).
+TABLE_METRICS = ("cider_d", "bleu_4", "rouge_l")
+# The chapters' results tables: what the report's tables show (BLEU-1 to -3 are in the
+# comparisons with the report), read from the per-clip statistics each run keeps.
+RESULT_METRICS = ("bleu_4", "meteor", "rouge_l", "cider_d", "spice", "spider")
 NA = "n/a"
 NO_DIFFERENCE = "—"
+
+
+@dataclass(frozen=True)
+class SystemScores:
+    """A system's scores on the evaluation split: per metric the mean over its seeds, the 95 %
+    bootstrap interval over clips (of that mean), and the standard deviation over seeds."""
+
+    metrics: dict[str, float]
+    ci: dict[str, tuple[float, float]]
+    std: dict[str, float]
+    seeds: int
 
 
 def _file_stamp(path: Path) -> tuple[str, int, int]:
@@ -358,51 +380,119 @@ def _references(data_dir: str, split: str) -> dict[str, list[str]]:
     }
 
 
-def _with_ci(result: CaptioningResult) -> CaptioningResult:
-    """`result` with the bootstrap intervals `evaluate_captions(ci=True)` gives (same resamples,
-    same seed), from the statistics it already holds."""
-    if result.ci is None:
-        result.ci = bs.bootstrap_intervals(result.statistics)
-    return result
+@functools.lru_cache(maxsize=128)
+def _stored_statistics(
+    stamp: tuple[str, int, int],
+) -> tuple[tuple[str, ...], dict[str, bs.CorpusStatistic]]:
+    return load_clip_statistics(stamp[0])
 
 
-@functools.lru_cache(maxsize=32)
-def _scored(
-    captions_a: tuple[str, int, int],
-    captions_b: tuple[str, int, int] | None,
+@functools.lru_cache(maxsize=64)
+def _computed_statistics(
+    captions: tuple[str, int, int],
     data_dir: str,
     split: str,
     references: tuple[str, int, int],
     metrics: tuple[str, ...],
-) -> tuple[CaptioningResult, CaptioningResult | None, CaptioningComparison | None]:
-    """A's scores with intervals, and when B is given, B's and the paired comparison A - B:
-    one tokenizer JVM per call, once per version of the files (the stamps are the key)."""
+) -> tuple[tuple[str, ...], dict[str, bs.CorpusStatistic]]:
+    """Score a run's captions here (one tokenizer JVM), once per version of the files (the
+    stamps are the key): for runs written before they kept their statistics."""
     del references  # part of the key only
-    refs = _references(data_dir, split)
-    predictions_a = read_captions(captions_a[0])
-    if captions_b is None:
-        return evaluate_captions(predictions_a, refs, metrics, ci=True), None, None
-    comparison = compare_captions(predictions_a, read_captions(captions_b[0]), refs, metrics)
-    return _with_ci(comparison.a), _with_ci(comparison.b), comparison
+    result = evaluate_captions(read_captions(captions[0]), _references(data_dir, split), metrics)
+    return tuple(result.details["file_names"]), result.statistics
 
 
-def _score_runs(
-    run: RunDir, reference: RunDir | None, data_dir: Any, metrics: tuple[str, ...]
-) -> tuple[CaptioningResult, CaptioningResult | None, CaptioningComparison | None]:
-    split = _evaluation_split(run)
-    if reference is not None and _evaluation_split(reference) != split:
-        raise DataError(
-            f"{run.path} and {reference.path} were evaluated on different splits "
-            f"({split}, {_evaluation_split(reference)}): their scores cannot be compared"
+def clip_statistics(
+    run: RunDir, data_dir: Any, metrics: Sequence[str] = TABLE_METRICS
+) -> tuple[tuple[str, ...], dict[str, bs.CorpusStatistic]]:
+    """A run's clip names and per-metric statistics on its evaluation split: those its final
+    scoring kept (`CLIP_STATISTICS_FILE`), else scored from its `generated_captions.csv`
+    against the references of `data_dir` (None: the dataset the run was trained on). A metric
+    the run could not compute (SPICE without CoreNLP) is absent."""
+    chosen = resolve_metrics(list(metrics))
+    stored = run.path / CLIP_STATISTICS_FILE
+    if stored.is_file():
+        names, statistics = _stored_statistics(_file_stamp(stored))
+    else:
+        split = _evaluation_split(run)
+        data_dir = data_dir if data_dir is not None else run.info().get("data_dir")
+        if data_dir is None:
+            raise DataError(
+                f"{run.path} keeps no {CLIP_STATISTICS_FILE} and names no dataset: pass the "
+                "data directory its captions were evaluated on"
+            )
+        names, statistics = _computed_statistics(
+            _file_stamp(run.path / OUTPUTS_FILE),
+            str(data_dir),
+            split,
+            _file_stamp(captions_csv_path(data_dir, split)),
+            chosen,
         )
-    return _scored(
-        _file_stamp(run.path / OUTPUTS_FILE),
-        None if reference is None else _file_stamp(reference.path / OUTPUTS_FILE),
-        str(data_dir),
-        split,
-        _file_stamp(captions_csv_path(data_dir, split)),
-        metrics,
+    return names, {name: statistics[name] for name in chosen if name in statistics}
+
+
+def _seed_statistics(
+    system: System, data_dir: Any, metrics: Sequence[str]
+) -> list[dict[str, bs.CorpusStatistic]]:
+    """Per seed of `system`, its statistics (all on the same clips, in the same order)."""
+    runs = system.runs if isinstance(system, ExperimentResult) else ([system] if system else [])
+    seeds, first = [], None
+    for run in runs:
+        names, statistics = clip_statistics(run, data_dir, metrics)
+        if first is None:
+            first = (run, names)
+        elif names != first[1]:
+            raise DataError(
+                f"{run.path} and {first[0].path} were scored on different clips: their seeds "
+                "cannot be pooled"
+            )
+        seeds.append(statistics)
+    return seeds
+
+
+def system_scores(
+    system: System, data_dir: Any, metrics: Sequence[str] = TABLE_METRICS
+) -> SystemScores | None:
+    """`system`'s `SystemScores` (None without a run)."""
+    seeds = _seed_statistics(system, data_dir, metrics)
+    if not seeds:
+        return None
+    names = [name for name in seeds[0] if all(name in s for s in seeds)]
+    values = {name: [s[name].value() for s in seeds] for name in names}
+    return SystemScores(
+        metrics={name: float(np.mean(v)) for name, v in values.items()},
+        ci=bs.bootstrap_intervals_seeds(seeds),
+        std={
+            name: float(np.std(v, ddof=1)) if len(v) > 1 else math.nan for name, v in values.items()
+        },
+        seeds=len(seeds),
     )
+
+
+def _clip_names(system: System, data_dir: Any, metrics: Sequence[str]) -> tuple[str, ...]:
+    run = system.runs[0] if isinstance(system, ExperimentResult) else system
+    return clip_statistics(run, data_dir, metrics)[0]
+
+
+def compare_systems(
+    system: System, reference: System, data_dir: Any, metrics: Sequence[str] = TABLE_METRICS
+) -> dict[str, bs.PairedDifference] | None:
+    """`system` minus `reference` per metric: the paired bootstrap over clips of their means
+    over seeds (`evaluation.bootstrap.paired_bootstrap_seeds`: `a` the system, `b` the
+    reference); None when either has no run."""
+    seeds_a = _seed_statistics(system, data_dir, metrics)
+    seeds_b = _seed_statistics(reference, data_dir, metrics)
+    if not seeds_a or not seeds_b:
+        return None
+    if _clip_names(system, data_dir, metrics) != _clip_names(reference, data_dir, metrics):
+        run_a, run_b = (
+            s.runs[0] if isinstance(s, ExperimentResult) else s for s in (system, reference)
+        )
+        raise DataError(
+            f"{run_a.path} and {run_b.path} were evaluated on different clips: their scores "
+            "cannot be compared"
+        )
+    return bs.paired_bootstrap_seeds(seeds_a, seeds_b)
 
 
 def _chosen_metrics(metrics: Sequence[str], metric: str) -> tuple[str, ...]:
@@ -411,62 +501,34 @@ def _chosen_metrics(metrics: Sequence[str], metric: str) -> tuple[str, ...]:
     return resolve_metrics([*metrics, metric])
 
 
-def _events_comparisons(
-    results: Mapping[str, ExperimentResult],
-    data_dir: Any,
-    reference: str,
-    metrics: tuple[str, ...],
-    scores: bool = True,
-) -> tuple[dict[str, CaptioningResult | None], dict[str, CaptioningComparison | None]]:
-    """Per label, its scores with intervals (None without a run; with `scores=False` only
-    those the comparisons give), and per label other than `reference`, its comparison with
-    the reference (None when either has no run)."""
-    base = lookup(results, reference, "system").run
-    scored: dict[str, CaptioningResult | None] = {label: None for label in results}
-    comparisons: dict[str, CaptioningComparison | None] = {}
-    for label, result in results.items():
-        if label == reference:
-            continue
-        comparisons[label] = None
-        if result.run is None:
-            continue
-        if base is None:
-            if scores:
-                scored[label] = _score_runs(result.run, None, data_dir, metrics)[0]
-            continue
-        scored[label], scored[reference], comparisons[label] = _score_runs(
-            result.run, base, data_dir, metrics
-        )
-    if scores and scored[reference] is None and base is not None:
-        scored[reference] = _score_runs(base, None, data_dir, metrics)[0]
-    return scored, comparisons
-
-
-def events_differences(
+def paired_differences(
     results: Mapping[str, ExperimentResult],
     data_dir: Any,
     reference: str = "final",
     metric: str = "cider_d",
-    metrics: Sequence[str] = EVENTS_METRICS,
+    metrics: Sequence[str] = TABLE_METRICS,
 ) -> dict[str, bs.PairedDifference | None]:
     """Per label other than `reference`: its `metric` minus the reference's on the evaluation
-    split, with the paired bootstrap interval over clips and p-value
-    (`evaluation.captioning.compare_captions`; `a` is the system, `b` the reference); None
-    when either has no run. Computed once per pair of runs and shared with `events_table`."""
+    split, with the paired bootstrap interval over clips and p-value, over all seeds of both
+    (`compare_systems`); None when either has no run."""
     chosen = _chosen_metrics(metrics, metric)
-    _, comparisons = _events_comparisons(results, data_dir, reference, chosen, scores=False)
-    return {
-        label: None if comparison is None else comparison.differences[metric]
-        for label, comparison in comparisons.items()
-    }
+    base = lookup(results, reference, "system")
+    differences: dict[str, bs.PairedDifference | None] = {}
+    for label, result in results.items():
+        if label == reference:
+            continue
+        compared = compare_systems(result, base, data_dir, chosen)
+        differences[label] = None if compared is None else compared.get(metric)
+    return differences
 
 
-def _score_with_interval(scores: CaptioningResult | None, metric: str) -> str:
+def _score_with_interval(scores: SystemScores | None, metric: str) -> str:
     value = None if scores is None else scores.metrics.get(metric)
     if value is None:
         return NA
-    low, high = (scores.ci or {}).get(metric, (math.nan, math.nan))
-    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+    low, high = scores.ci.get(metric, (math.nan, math.nan))
+    spread = "" if scores.seeds < 2 else f" ± {scores.std[metric]:.3f}"
+    return f"{value:.3f}{spread} [{low:.3f}, {high:.3f}]"
 
 
 def _excludes_zero(difference: bs.PairedDifference) -> bool:
@@ -481,44 +543,115 @@ def _difference_text(difference: bs.PairedDifference) -> str:
     return f"{difference.difference:+.3f} [{low:+.3f}, {high:+.3f}]{mark}"
 
 
-def events_table(
-    results: Mapping[str, ExperimentResult],
-    data_dir: Any,
+def comparison_table(
+    results: Mapping[str, System],
+    data_dir: Any = None,
     reference: str = "final",
-    metrics: Sequence[str] = EVENTS_METRICS,
+    metrics: Sequence[str] = TABLE_METRICS,
     metric: str = "cider_d",
+    also: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Chapter 08's captioning table: one row per system (its title), in the order given.
+    """A chapter's results table: one row per system (its title, or the label for a bare run),
+    in the order given.
 
-    Each of `metrics` on the evaluation split as "0.456 [0.401, 0.512]" (95 % bootstrap over
-    clips); then "Δ CIDEr-D vs <reference title>", the paired difference with its 95 % interval
-    ("+0.123 [+0.050, +0.190]", marked " *" when the interval excludes 0; "—" on the reference
-    row) and its "p-value"; "note": why a row is n/a. Captions come from each run's
-    `generated_captions.csv`, the references from `data_dir`'s evaluation split (the one each
-    run's config names).
+    Each of `metrics` on the evaluation split as "0.456 [0.401, 0.512]" (the mean over the
+    system's seeds, "± std over seeds" when there are several, and the 95 % bootstrap interval
+    over clips); "seeds"; then "Δ <metric> vs <reference title>", the paired difference with
+    its 95 % interval ("+0.123 [+0.050, +0.190]", marked " *" when the interval excludes 0;
+    "—" on the reference row) and its "p-value"; `also` (label → its title in the column)
+    adds one more Δ column per system of `results` to compare with (e.g. the organisers'
+    checkpoint in chapter 05), n/a where it has no run; "note": why a row is n/a. The scores
+    are those the runs kept of their final scoring (`clip_statistics`).
     """
     chosen = _chosen_metrics(metrics, metric)
-    scored, comparisons = _events_comparisons(results, data_dir, reference, chosen)
-    base = results[reference]
-    delta = f"Δ {TITLES.get(metric, metric)} vs {base.title}"
+    title_of = {label: _title(label, system) for label, system in results.items()}
+    delta = TITLES.get(metric, metric)
+    columns_of = {
+        other: f"Δ {delta} vs {lookup(title_of, other, 'system')}" for other in [reference, *also]
+    }
     rows = []
-    for label, result in results.items():
-        row: dict[str, Any] = {"system": result.title}
-        comparison = comparisons.get(label)
+    for label, system in results.items():
+        run, why = run_and_reason(system)
+        scores = system_scores(system, data_dir, chosen) if run is not None else None
+        row: dict[str, Any] = {"system": title_of[label]}
         for name in metrics:
-            row[TITLES.get(name, name)] = _score_with_interval(scored[label], name)
-        note = result.reason or ("no run" if result.run is None else "")
-        if label == reference:
-            row[delta] = row["p-value"] = NO_DIFFERENCE
-        elif comparison is not None:
-            difference = comparison.differences[metric]
-            row[delta] = _difference_text(difference)
-            row["p-value"] = f"{difference.p_value:.3f}"
-        else:
-            row[delta] = row["p-value"] = NA
-            if result.run is not None:
-                note = f"Δ n/a: {base.title} has no run ({base.reason or 'no run'})"
-        row["note"] = note
+            row[TITLES.get(name, name)] = _score_with_interval(scores, name)
+        row["seeds"] = scores.seeds if scores is not None else 0
+        note = why if run is None else ""
+        for other, column in columns_of.items():
+            if label == other:
+                row[column] = NO_DIFFERENCE
+                if other == reference:
+                    row["p-value"] = NO_DIFFERENCE
+                continue
+            compared = compare_systems(system, results[other], data_dir, chosen)
+            if compared is None or metric not in compared:
+                row[column] = NA
+                if other == reference:
+                    row["p-value"] = NA
+                base_run, base_why = run_and_reason(results[other])
+                if run is not None and base_run is None and other == reference:
+                    note = f"Δ n/a: {title_of[other]} has no run ({base_why or 'no run'})"
+                continue
+            difference = compared[metric]
+            row[column] = _difference_text(difference)
+            if other == reference:
+                row["p-value"] = f"{difference.p_value:.3f}"
+        row["note"] = note or ""
         rows.append(row)
-    columns = ["system", *(TITLES.get(m, m) for m in metrics), delta, "p-value", "note"]
-    return pd.DataFrame(rows, columns=columns).set_index("system")
+    delta_columns = list(columns_of.values())
+    order = [
+        "system",
+        *(TITLES.get(m, m) for m in metrics),
+        "seeds",
+        delta_columns[0],
+        "p-value",
+        *delta_columns[1:],
+        "note",
+    ]
+    return pd.DataFrame(rows, columns=order).set_index("system")
+
+
+def _title(label: str, system: System) -> str:
+    return system.title if isinstance(system, ExperimentResult) else label
+
+
+def statistics_comparison(
+    systems: Mapping[str, tuple[tuple[str, ...], dict[str, bs.CorpusStatistic]] | None],
+    reference: str,
+    metrics: Sequence[str] = TABLE_METRICS,
+) -> pd.DataFrame:
+    """Systems scored on the same clips (name → (clip names, per-metric statistics) as
+    `load_clip_statistics` gives them; None: n/a) side by side: one row per metric, each
+    system's score with its 95 % bootstrap interval, then "Δ <system> − <reference>" with its
+    paired interval (marked " *" when it excludes 0) for every other system."""
+    base = lookup(systems, reference, "system")
+    columns: dict[str, list[str]] = {}
+    for name, scored in systems.items():
+        intervals = bs.bootstrap_intervals(scored[1]) if scored is not None else {}
+        columns[name] = [
+            NA
+            if scored is None or metric not in scored[1]
+            else _interval_text(scored[1][metric].value(), intervals[metric])
+            for metric in metrics
+        ]
+    for name, scored in systems.items():
+        if name == reference:
+            continue
+        if scored is not None and base is not None and scored[0] != base[0]:
+            raise DataError(f"{name} and {reference} were scored on different clips")
+        differences = (
+            bs.paired_bootstrap(scored[1], base[1])
+            if scored is not None and base is not None
+            else {}
+        )
+        columns[f"Δ {name} − {reference}"] = [
+            _difference_text(differences[m]) if m in differences else NA for m in metrics
+        ]
+    frame = pd.DataFrame(columns, index=[TITLES.get(m, m) for m in metrics])
+    frame.index.name = "metric"
+    return frame
+
+
+def _interval_text(value: float, interval: tuple[float, float]) -> str:
+    return f"{value:.3f} [{interval[0]:.3f}, {interval[1]:.3f}]"

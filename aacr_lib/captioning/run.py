@@ -10,6 +10,7 @@ per clip with the best checkpoint and scores it. The run directory then holds
     checkpoints/                      epoch checkpoints and best/ (safetensors)
     history.json                      per-epoch train/validation loss and validation metrics
     generated_captions.csv            file_name,caption_predicted (evaluation split)
+    clip_statistics.npz               its per-clip statistics (intervals, paired tests)
     metrics.json                      bleu_1..4, meteor, rouge_l, cider_d, spice, spider,
                                       unavailable (why a metric is None), and run facts
 
@@ -34,7 +35,13 @@ from aacr_lib.captioning.data import CaptionCollate, check_feature_width
 from aacr_lib.captioning.decoding import decode_dataset
 from aacr_lib.captioning.experiments import resolve_config
 from aacr_lib.captioning.inference import caption_files, load_captioner
-from aacr_lib.captioning.task import OUTPUTS_FILE, TASK, CaptioningTask, score_captions
+from aacr_lib.captioning.task import (
+    CLIP_STATISTICS_FILE,
+    OUTPUTS_FILE,
+    TASK,
+    CaptioningTask,
+    score_captions,
+)
 from aacr_lib.captioning.tokenizer import (
     TOKENIZER_DIR,
     build_tokenizer,
@@ -236,7 +243,12 @@ def _train_decode_score(
     if not main:
         return {}
     write_captions(run, evaluation.items, predictions)
-    scores = score_captions(predictions, evaluation.references(), config.evaluation.metrics)
+    scores = score_captions(
+        predictions,
+        evaluation.references(),
+        config.evaluation.metrics,
+        statistics_path=run.path / CLIP_STATISTICS_FILE,
+    )
     return {
         **scores,
         "split": data.evaluation_split,
@@ -293,6 +305,11 @@ def caption_clips(run: RunDir, items: Sequence[ClothoItem], device: str = "cpu")
     return {item.file_name: generated[item.file_name] for item in items}
 
 
+def decoding_statistics_file(method: str) -> str:
+    """Where `redecode_run` keeps the per-clip statistics of a run decoded with `method`."""
+    return f"clip_statistics_{method}.npz"
+
+
 def redecode_run(
     run: RunDir,
     method: str,
@@ -302,11 +319,12 @@ def redecode_run(
 ) -> dict[str, Any]:
     """Decode a finished run's evaluation split again with `method` ("beam" or "greedy").
 
-    Writes `generated_captions_{method}.csv` and `metrics_{method}.json` into the run (reused
-    when present) and returns the metrics.
+    Writes `generated_captions_{method}.csv`, `metrics_{method}.json` and the per-clip
+    statistics (`decoding_statistics_file`) into the run (reused when present) and returns the
+    metrics.
     """
     name = f"metrics_{method}.json"
-    if (run.path / name).is_file():
+    if (run.path / name).is_file() and (run.path / decoding_statistics_file(method)).is_file():
         return run.metrics(name)
     captioner = load_captioner(run.path, device)
     config = captioner.config
@@ -332,7 +350,12 @@ def redecode_run(
             method=method,
         )
     write_captions(run, evaluation.items, predictions, name=f"generated_captions_{method}.csv")
-    scores = score_captions(predictions, evaluation.references(), metrics)
+    scores = score_captions(
+        predictions,
+        evaluation.references(),
+        metrics,
+        statistics_path=run.path / decoding_statistics_file(method),
+    )
     scores.update({"split": config.data.evaluation_split, "decoding": method})
     run.write_metrics(scores, name=name)
     return scores
@@ -377,7 +400,12 @@ def evaluate_organisers_checkpoint(
             progress=True,
         )
         write_captions(run, evaluation.items, predictions)
-        scores = score_captions(predictions, evaluation.references(), config.evaluation.metrics)
+        scores = score_captions(
+            predictions,
+            evaluation.references(),
+            config.evaluation.metrics,
+            statistics_path=run.path / CLIP_STATISTICS_FILE,
+        )
         return {**scores, "split": data.evaluation_split, "profile": "clotho"}
 
     return execute_run(

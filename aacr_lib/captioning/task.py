@@ -8,12 +8,13 @@ scores decoded validation captions per epoch; `score_captions` is how every capt
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from aacr_lib.captioning.config import CaptioningConfig
 from aacr_lib.captioning.data import CaptionCollate, caption_pairs
 from aacr_lib.captioning.decoding import decode_dataset
-from aacr_lib.evaluation.captioning import evaluate_captions
+from aacr_lib.evaluation.captioning import evaluate_captions, save_clip_statistics
 from aacr_lib.features.splits import SplitData
 from aacr_lib.models.captioning.model import AudioCaptioningModel, caption_loss
 from aacr_lib.training import Task
@@ -21,6 +22,8 @@ from aacr_lib.training import Task
 TASK = "captioning"
 # The generated captions of a run's evaluation split: file_name,caption_predicted.
 OUTPUTS_FILE = "generated_captions.csv"
+# the final scoring's per-clip statistics (`evaluation.captioning.save_clip_statistics`)
+CLIP_STATISTICS_FILE = "clip_statistics.npz"
 
 
 class CaptioningTask(Task):
@@ -84,8 +87,15 @@ class CaptioningTask(Task):
 
 
 def score_captions(
-    predictions: dict[str, str], references: dict[str, list[str]], metrics: tuple[str, ...]
+    predictions: dict[str, str],
+    references: dict[str, list[str]],
+    metrics: tuple[str, ...],
+    statistics_path: str | os.PathLike | None = None,
 ) -> dict[str, Any]:
-    """Scores with the evaluation module's keys, `unavailable` and `n_clips` added."""
+    """Scores with the evaluation module's keys, `unavailable` and `n_clips` added; with
+    `statistics_path` (a run's `CLIP_STATISTICS_FILE`) its per-clip statistics are kept there,
+    for the chapters' intervals and paired tests."""
     result = evaluate_captions(predictions, references, metrics=list(metrics))
+    if statistics_path is not None:
+        save_clip_statistics(statistics_path, result)
     return {**result.metrics, "unavailable": dict(result.unavailable), "n_clips": result.n_clips}

@@ -15,7 +15,7 @@ from typing import Any
 
 from aacr_lib.captioning.experiments import resolve_config
 from aacr_lib.captioning.run import write_captions
-from aacr_lib.captioning.task import TASK, score_captions
+from aacr_lib.captioning.task import CLIP_STATISTICS_FILE, TASK, score_captions
 from aacr_lib.config import to_dict
 from aacr_lib.data.clotho import ClothoItem, read_split
 from aacr_lib.paths import dataset_dir
@@ -59,7 +59,12 @@ def evaluate_trivial(
         predictions = {item.file_name: caption for item in evaluation}
         write_captions(run, evaluation, predictions)
         references = {item.file_name: list(item.captions) for item in evaluation}
-        scores = score_captions(predictions, references, tuple(base.evaluation.metrics))
+        scores = score_captions(
+            predictions,
+            references,
+            tuple(base.evaluation.metrics),
+            statistics_path=run.path / CLIP_STATISTICS_FILE,
+        )
         return {**scores, "split": data.evaluation_split, "caption": caption, "profile": profile}
 
     profile = canonical_profile(profile)

@@ -18,6 +18,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--data-root", default=None, help="datasets root (default: $AACR_DATA, data/)"
     )
     book.add_argument("--runs-root", default=None, help="runs root (default: $AACR_RUNS, runs/)")
+    book.add_argument(
+        "--seeds",
+        type=int,
+        default=None,
+        metavar="N",
+        help="training seeds per experiment (default: the profile's: demo 1, clotho 3; "
+        "$AACR_SEEDS)",
+    )
     book.add_argument("--smoke", action="store_true", help="tiny data, one step: a quick check")
     book.add_argument("--force", action="store_true", help="re-execute unchanged notebooks too")
     book.add_argument("--no-html", action="store_true", help="execute only; skip the HTML build")
@@ -36,7 +44,14 @@ def _book(args: argparse.Namespace) -> int:
 
     # Kernels inherit this: OpenMP busy-waiting slows torch badly when cores are shared.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from aacr_lib.errors import ConfigError
     from aacr_lib.preflight import preflight
+    from aacr_lib.profiles import SEEDS_VARIABLE
+
+    if args.seeds is not None:
+        if args.seeds < 1:
+            raise ConfigError(f"--seeds must be at least 1, got {args.seeds}")
+        os.environ[SEEDS_VARIABLE] = str(args.seeds)  # this process's plan and the kernels'
 
     start = time.perf_counter()
     checked = preflight(args.profile, args.device, args.data_root, args.root, args.only)

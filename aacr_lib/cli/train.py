@@ -1,4 +1,5 @@
-"""`aacr train TASK --experiment NAME [--profile demo|paper] [KEY=VALUE …]`: one run directory.
+"""`aacr train TASK --experiment NAME [--profile demo|paper] [--seeds N] [KEY=VALUE …]`: one run
+directory per seed.
 
 Rerunning the same command resumes the same run (its directory is named by the config's hash)
 from its last epoch checkpoint; a finished run is reported without training again. Several GPUs:
@@ -30,6 +31,13 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs-root", default=None, help="root of run directories ($AACR_RUNS)")
     parser.add_argument(
         "--device", default="auto", help="cpu, cuda or auto (a GPU when there is one)"
+    )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        metavar="N",
+        help="train N runs with seeds training.seed, +1, … (each its own run directory)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument(
@@ -73,7 +81,8 @@ def train_from_args(args: argparse.Namespace) -> int:
     """The handler of `aacr train TASK …` for every task."""
     from aacr_lib.cli.arguments import check_writable_dir
     from aacr_lib.config import dump_yaml
-    from aacr_lib.experiments import experiment_set
+    from aacr_lib.errors import ConfigError
+    from aacr_lib.experiments import experiment_set, seed_overrides
     from aacr_lib.paths import runs_root
     from aacr_lib.profiles import training_data_dir
 
@@ -81,24 +90,33 @@ def train_from_args(args: argparse.Namespace) -> int:
     if args.list:
         print(experiments.listing())
         return 0
+    if args.seeds < 1:
+        raise ConfigError(f"--seeds must be at least 1, got {args.seeds}")
     config = experiments.resolve(args.experiment, args.profile, args.overrides)
+    configs = [
+        experiments.resolve(args.experiment, args.profile, [*args.overrides, *extra])
+        for extra in seed_overrides(config.training.seed, args.seeds)
+    ]
     if args.print_config:
-        print(dump_yaml(config), end="")
+        print("\n---\n".join(dump_yaml(seeded) for seeded in configs), end="")
         return 0
     check_writable_dir(runs_root(args.runs_root), "runs root")
     run_module, display = _task_modules(args.task)
     data_dir = training_data_dir(config.data.dataset, args.data_dir, not args.no_progress)
-    run = run_module.train_config(
-        config,
-        args.experiment,
-        args.profile,
-        data_dir=data_dir,
-        runs_root=args.runs_root,
-        device=args.device,
-        progress=not args.no_progress,
-    )
-    if not run.complete or int(os.environ.get("RANK", "0")) != 0:
-        return 0  # stopped on request, or not the main process of a data-parallel launch
-    print(f"run: {run.path}")
-    print(display.format_metrics(run.metrics()))
+    for seeded in configs:
+        run = run_module.train_config(
+            seeded,
+            args.experiment,
+            args.profile,
+            data_dir=data_dir,
+            runs_root=args.runs_root,
+            device=args.device,
+            progress=not args.no_progress,
+        )
+        if not run.complete or int(os.environ.get("RANK", "0")) != 0:
+            return 0  # stopped on request, or not the main process of a data-parallel launch
+        if len(configs) > 1:
+            print(f"seed {seeded.training.seed}:")
+        print(f"run: {run.path}")
+        print(display.format_metrics(run.metrics()))
     return 0

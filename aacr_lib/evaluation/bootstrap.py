@@ -11,7 +11,7 @@ would cost one full CIDEr-D evaluation each).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,14 +83,16 @@ class PairedDifference:
     difference: float
     interval: tuple[float, float]
     p_value: float
+    seeds: int = 1  # training seeds per system behind it (`paired_bootstrap_seeds`)
 
-    def to_json(self) -> dict[str, float | list[float]]:
+    def to_json(self) -> dict[str, float | int | list[float]]:
         return {
             "a": self.a,
             "b": self.b,
             "difference": self.difference,
             "ci": list(self.interval),
             "p_value": self.p_value,
+            "seeds": self.seeds,
         }
 
 
@@ -106,23 +108,73 @@ def paired_bootstrap(
     The p-value (two-sided) is that of the null hypothesis "no difference", from the bootstrap
     distribution of the difference shifted to zero: (1 + #{|d* - d| >= |d|}) / (1 + B).
     """
-    names = [name for name in statistics_a if name in statistics_b]
+    return paired_bootstrap_seeds([statistics_a], [statistics_b], n_resamples, confidence, seed)
+
+
+def _seed_mean(statistics: Sequence[CorpusStatistic], counts: np.ndarray) -> np.ndarray:
+    return np.mean([stat.resampled(counts) for stat in statistics], axis=0)
+
+
+def paired_bootstrap_seeds(
+    seeds_a: Sequence[dict[str, CorpusStatistic]],
+    seeds_b: Sequence[dict[str, CorpusStatistic]],
+    n_resamples: int = DEFAULT_RESAMPLES,
+    confidence: float = DEFAULT_CONFIDENCE,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, PairedDifference]:
+    """`paired_bootstrap` of two systems trained with several seeds each (one statistics dict
+    per seed, all on the same clips): the difference of their means over seeds, each resample
+    drawing the same clips for every seed of both systems, so the interval holds both the clip
+    sampling and the seeds' spread. With one seed each it is `paired_bootstrap`."""
+    if not seeds_a or not seeds_b:
+        raise ValueError("each system needs the statistics of at least one seed")
+    names = [name for name in seeds_a[0] if all(name in s for s in (*seeds_a, *seeds_b))]
     if not names:
         return {}
-    n = len(statistics_a[names[0]].per_clip)
+    n = len(seeds_a[0][names[0]].per_clip)
+    if any(len(s[name].per_clip) != n for s in (*seeds_a, *seeds_b) for name in names):
+        raise ValueError("every seed of both systems must be scored on the same clips")
     counts = resample_counts(n, n_resamples, seed)
     results = {}
     for name in names:
-        a, b = statistics_a[name].value(), statistics_b[name].value()
+        a = float(np.mean([s[name].value() for s in seeds_a]))
+        b = float(np.mean([s[name].value() for s in seeds_b]))
         observed = a - b
-        resampled = statistics_a[name].resampled(counts) - statistics_b[name].resampled(counts)
+        resampled = _seed_mean([s[name] for s in seeds_a], counts) - _seed_mean(
+            [s[name] for s in seeds_b], counts
+        )
         resampled = resampled[np.isfinite(resampled)]
         extreme = np.count_nonzero(np.abs(resampled - observed) >= abs(observed) - 1e-15)
         p_value = (1.0 + extreme) / (1.0 + resampled.size)
         results[name] = PairedDifference(
-            a, b, observed, percentile_interval(resampled, confidence), float(min(1.0, p_value))
+            a,
+            b,
+            observed,
+            percentile_interval(resampled, confidence),
+            float(min(1.0, p_value)),
+            seeds=min(len(seeds_a), len(seeds_b)),
         )
     return results
+
+
+def bootstrap_intervals_seeds(
+    seeds: Sequence[dict[str, CorpusStatistic]],
+    n_resamples: int = DEFAULT_RESAMPLES,
+    confidence: float = DEFAULT_CONFIDENCE,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, tuple[float, float]]:
+    """`bootstrap_intervals` of a system's mean over seeds (the same clips drawn for every
+    seed); with one seed it is `bootstrap_intervals`."""
+    if not seeds:
+        return {}
+    names = [name for name in seeds[0] if all(name in s for s in seeds)]
+    if not names:
+        return {}
+    counts = resample_counts(len(seeds[0][names[0]].per_clip), n_resamples, seed)
+    return {
+        name: percentile_interval(_seed_mean([s[name] for s in seeds], counts), confidence)
+        for name in names
+    }
 
 
 @dataclass(frozen=True)

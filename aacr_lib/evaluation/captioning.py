@@ -582,3 +582,62 @@ def compare_captions(
         "percentile interval of A-B; two-sided p-value of 'no difference'"
     )
     return CaptioningComparison(results[0], results[1], differences, method)
+
+
+# ----------------------------------------------------------------------------- per-clip statistics
+# What a run keeps of its final scoring so that later comparisons need no JVM: per metric the
+# per-clip statistics its corpus score reduces (BLEU's n-gram counts, METEOR's alignment
+# statistics, the per-clip scores of the others), in the clips' order. CIDEr-D's idf is that of
+# the evaluated split's references, the same for every system scored on that split.
+CLIP_STATISTICS_VERSION = 1
+
+
+def statistic_from_per_clip(metric: str, per_clip: np.ndarray) -> bs.CorpusStatistic:
+    """The bootstrap statistic of `metric` from its per-clip statistics (as scoring made it)."""
+    per_clip = np.asarray(per_clip, dtype=float)
+    if metric in BLEU_METRICS:
+        order = int(metric.rsplit("_", 1)[1])
+        return bs.CorpusStatistic(per_clip, lambda sums, n: bleu_from_stats(sums)[:, order - 1])
+    if metric == "meteor":
+        return bs.CorpusStatistic(per_clip, lambda sums, n: meteor_from_stats(sums))
+    if metric not in CAPTION_METRICS:
+        raise ValueError(f"unknown caption metric {metric!r}")
+    return bs.mean_statistic(per_clip.reshape(-1))
+
+
+def save_clip_statistics(path: str | os.PathLike, result: CaptioningResult) -> None:
+    """Write `result`'s per-clip statistics (an `.npz`, replaced atomically)."""
+    names = result.details.get("file_names")
+    if names is None:
+        raise ValueError("the result keeps no clip names (score it with evaluate_captions)")
+    path = os.fspath(path)
+    arrays = {
+        "version": np.array(CLIP_STATISTICS_VERSION),
+        "file_names": np.array(list(names), dtype=str),
+    }
+    for metric, statistic in result.statistics.items():
+        arrays[f"metric_{metric}"] = statistic.per_clip
+    temporary = f"{path}.tmp.npz"
+    np.savez_compressed(temporary, **arrays)
+    os.replace(temporary, path)
+
+
+def load_clip_statistics(
+    path: str | os.PathLike,
+) -> tuple[tuple[str, ...], dict[str, bs.CorpusStatistic]]:
+    """The clip names and, per metric, the statistic `save_clip_statistics` wrote."""
+    with np.load(os.fspath(path), allow_pickle=False) as data:
+        version = int(data["version"])
+        if version != CLIP_STATISTICS_VERSION:
+            raise ValueError(
+                f"{path}: clip statistics version {version}, expected {CLIP_STATISTICS_VERSION}"
+            )
+        names = tuple(str(name) for name in data["file_names"])
+        statistics = {
+            key.removeprefix("metric_"): statistic_from_per_clip(
+                key.removeprefix("metric_"), data[key]
+            )
+            for key in data.files
+            if key.startswith("metric_")
+        }
+    return names, statistics

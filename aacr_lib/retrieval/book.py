@@ -19,7 +19,13 @@ from aacr_lib.config import deep_merge, parse_overrides
 from aacr_lib.data import soundbank
 from aacr_lib.data.unseen import UNSEEN_DIR, load_unseen
 from aacr_lib.errors import PretrainedUnavailable
-from aacr_lib.experiments import ExperimentResult, PlannedRun, run_planned
+from aacr_lib.experiments import (
+    ExperimentResult,
+    PlannedRun,
+    plan_seeds,
+    pool_seeds,
+    run_planned,
+)
 from aacr_lib.features.splits import feature_dim
 from aacr_lib.models.retrieval import count_parameters
 from aacr_lib.profiles import NotebookContext
@@ -52,6 +58,10 @@ CHAPTER_RUNS: dict[str, tuple[str, ...]] = {
         for name in (row, *EXPERIMENT_SET.in_sections("7"))
         if name == row or name.startswith(f"{row}_events_")
     ),
+    # the literature chapter places the book's reference systems among published results
+    "00_literature": ("baseline", "sentence_transformer"),
+    # the conclusions judge every claim of the report's section 6.2, its proposals and section 7
+    "09_conclusions": tuple(EXPERIMENT_SET.names()),
 }
 
 
@@ -106,11 +116,11 @@ def run_experiments(
     training train side by side in worker processes (`aacr_lib.experiments.run_planned`: one
     per CPU core, `AACR_JOBS` to change); caption-based retrieval, which reads a captioning
     run, goes last, here."""
-    return run_planned(
-        planned_runs(context, names, overrides),
-        context.device,
-        report=lambda label, r: print(status_line(r, label)),
+    planned, extra_seeds = _seeded_plan(context, names, overrides)
+    results = run_planned(
+        planned, context.device, report=lambda label, r: print(status_line(r, label))
     )
+    return pool_seeds(results, extra_seeds)
 
 
 def run_chapter(context: NotebookContext, chapter: str) -> dict[str, ExperimentResult]:
@@ -121,31 +131,45 @@ def run_chapter(context: NotebookContext, chapter: str) -> dict[str, ExperimentR
 def planned_runs(
     context: NotebookContext, names: Iterable[str] | None = None, overrides: Sequence[str] = ()
 ) -> list[PlannedRun]:
-    """What `run_experiments` would do, without doing it."""
-    planned = []
-    for name in names or REPORT_EXPERIMENTS:
-        config = _resolved(context, name, overrides)
-        path = run_path(TASK, name, config, context.runs_root)
-        planned.append(
-            PlannedRun(
-                name,
-                partial(run_experiment, context, name, list(overrides), False),
-                pending=not RunDir(path).complete and not _missing(context, config),
-                prepare=partial(
-                    prepare_shared_inputs,
-                    config,
-                    context.data_dir,
-                    progress=context.progress,
-                    profile=context.run_profile,
-                    runs_root=context.runs_root,
-                ),
-                prepare_key=repr((config.data, config.model.text.encoder)),
-                parallel=config.method != "caption_based",
-                run_dir=str(path),
-                describe=status_line,
-            )
-        )
-    return planned
+    """What `run_experiments` would do, without doing it: every seed's run (`context.seeds`
+    per experiment)."""
+    return _seeded_plan(context, names, overrides)[0]
+
+
+def _seeded_plan(
+    context: NotebookContext, names: Iterable[str] | None, overrides: Sequence[str]
+) -> tuple[list[PlannedRun], dict[str, list[str]]]:
+    requests = {name: (name, list(overrides)) for name in names or REPORT_EXPERIMENTS}
+    return plan_seeds(
+        requests,
+        context.seeds,
+        lambda name, run_overrides: _resolved(context, name, run_overrides).training.seed,
+        lambda label, name, run_overrides: _planned(context, label, name, run_overrides),
+    )
+
+
+def _planned(
+    context: NotebookContext, label: str, name: str, overrides: Sequence[str]
+) -> PlannedRun:
+    config = _resolved(context, name, overrides)
+    path = run_path(TASK, name, config, context.runs_root)
+    return PlannedRun(
+        label,
+        partial(run_experiment, context, name, list(overrides), False),
+        pending=not RunDir(path).complete and not _missing(context, config),
+        prepare=partial(
+            prepare_shared_inputs,
+            config,
+            context.data_dir,
+            progress=context.progress,
+            profile=context.run_profile,
+            runs_root=context.runs_root,
+        ),
+        prepare_key=repr((config.data, config.model.text.encoder)),
+        parallel=config.method != "caption_based",
+        run_dir=str(path),
+        describe=status_line,
+    )
 
 
 def status_line(result: ExperimentResult, label: str | None = None) -> str:
@@ -156,10 +180,8 @@ def status_line(result: ExperimentResult, label: str | None = None) -> str:
     metrics = result.metrics()
     epochs = metrics.get("epochs_trained")
     trained = f"{epochs} epoch(s), " if epochs is not None else ""
-    return (
-        f"{label}: {trained}R@10 {metrics['r10']:.3f} "
-        f"({result.seconds:.0f} s, run {result.run.name})"
-    )
+    how = "reused" if result.reused else f"trained in {result.seconds:.0f} s"
+    return f"{label}: {trained}R@10 {metrics['r10']:.3f} ({how}, run {result.run.name})"
 
 
 def soundbank_dir() -> Path:

@@ -12,6 +12,7 @@ import html
 import math
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from aacr_lib.retrieval.report_tables import METRIC_TITLES, METRICS, TABLE_3, re
 from aacr_lib.runs import RunDir
 
 NA = "n/a"
+NO_DIFFERENCE = "—"  # a reference row has no difference to itself
 
 
 def _with_interval(metrics: Mapping, key: str) -> str:
@@ -42,23 +44,67 @@ def _with_interval(metrics: Mapping, key: str) -> str:
     return f"{metrics[key]:.3f} [{low:.3f}, {high:.3f}]"
 
 
-def results_table(results: Mapping[str, ExperimentResult], with_report: bool = True):
-    """One row per experiment: ours (mean [95 % jackknife interval]) beside the report's Table
-    10 value; 'n/a' with the reason when an experiment could not run."""
+def results_table(
+    results: Mapping[str, ExperimentResult],
+    with_report: bool = True,
+    reference: str = "baseline",
+    pairs: Mapping[str, str] | None = None,
+    metric: str = "r10",
+):
+    """One row per experiment: ours (the mean over its seeds, "± std over seeds" when there
+    are several, [95 % jackknife interval over queries]) beside the report's Table 10 value;
+    "seeds"; the paired difference in `metric` with the row's reference ("Δ R@10",
+    "+0.123 [+0.050, +0.190]", marked " *" when the interval excludes 0; "—" on a reference
+    row) and that reference ("Δ vs": `pairs`, by default `reference_pairs`); 'n/a' with the
+    reason when an experiment could not run."""
+    pairs = _pairs_within(results, reference, pairs)
+    differences = paired_differences(results, reference, pairs, metric)
+    delta = f"Δ {METRIC_TITLES.get(metric, metric)}"
     rows = []
-    for result in results.values():
+    for label, result in results.items():
         row = {"experiment": result.title}
-        metrics = result.metrics()
+        scores = system_scores(result)
         for key in METRICS:
-            row[f"ours {METRIC_TITLES[key]}"] = _with_interval(metrics, key) if metrics else NA
+            row[f"ours {METRIC_TITLES[key]}"] = _score_with_interval(scores, key)
+        row["seeds"] = result.seeds
         if with_report:
             report = report_scores(result.name) or {}
             for key in METRICS:
                 value = report.get(key)
                 row[f"report {METRIC_TITLES[key]}"] = f"{value:.2f}" if value is not None else "—"
-        row["note"] = result.reason or ""
+        row[delta], row["Δ vs"], note = _difference_cells(results, label, pairs, differences)
+        row["note"] = result.reason or note
         rows.append(row)
     return pd.DataFrame(rows).set_index("experiment")
+
+
+def _pairs_within(
+    results: Mapping[str, ExperimentResult], reference: str, pairs: Mapping[str, str] | None
+) -> dict[str, str]:
+    """`pairs`, or `reference_pairs` of the labels when `reference` is one of them (else none:
+    a table without its reference shows no differences)."""
+    if pairs is not None:
+        return dict(pairs)
+    return reference_pairs(list(results), reference) if reference in results else {}
+
+
+def _difference_cells(
+    results: Mapping[str, ExperimentResult],
+    label: str,
+    pairs: Mapping[str, str],
+    differences: Mapping[str, PairedDifference | None],
+) -> tuple[str, str, str]:
+    """(the difference's text, its reference's title, a note when it is n/a) of one row."""
+    if label not in pairs:
+        return NO_DIFFERENCE, NO_DIFFERENCE, ""
+    base = lookup(results, pairs[label], "system")
+    difference = differences[label]
+    if difference is not None:
+        return _difference_text(difference), base.title, ""
+    note = ""
+    if results[label].run is not None:
+        note = f"Δ n/a: {base.title} has no run ({base.reason or 'no run'})"
+    return NA, base.title, note
 
 
 def baseline_table(result: ExperimentResult):
@@ -312,10 +358,9 @@ def show_unseen_players(frame: pd.DataFrame, audio_dir: str | os.PathLike) -> No
         display(audio_player(waveform, rate))
 
 
-# ----------------------------------------------------------------------------- sound-event vectors
+# ----------------------------------------------------------------------------- intervals, tests
 # Chapter 08's retrieval metrics, and the one its differences are taken on.
-EVENTS_METRICS = ("r1", "r10", "map10")
-NO_DIFFERENCE = "—"
+TABLE_METRICS = ("r1", "r10", "map10")
 
 
 def _file_stamp(path: Path) -> tuple[str, int, int]:
@@ -347,25 +392,77 @@ def ranking_scores(run: RunDir) -> tuple[tuple[str, ...], RetrievalResult]:
     )
 
 
-def paired_difference(run: RunDir, reference: RunDir, metric: str = "r10") -> PairedDifference:
+@dataclass(frozen=True)
+class SystemScores:
+    """A system's R@k and mAP@10: per metric the mean over its seeds, the 95 % jackknife
+    interval over queries (of the per-query means over seeds), the std over seeds."""
+
+    metrics: dict[str, float]
+    ci: dict[str, tuple[float, float]]
+    std: dict[str, float]
+    seeds: int
+
+
+def _seed_scores(
+    system: ExperimentResult | RunDir,
+) -> list[tuple[tuple[str, ...], RetrievalResult]]:
+    """Per seed of `system`, its queries and scores; every seed must have ranked the same
+    queries."""
+    runs = system.runs if isinstance(system, ExperimentResult) else (system,)
+    scored = [ranking_scores(run) for run in runs]
+    for run, (queries, _) in zip(runs[1:], scored[1:], strict=True):
+        if queries != scored[0][0]:
+            raise DataError(
+                f"{run.path} and {runs[0].path} ranked different queries: their seeds cannot "
+                "be pooled"
+            )
+    return scored
+
+
+def _per_query(scored: Sequence[tuple[tuple[str, ...], RetrievalResult]], metric: str):
+    return np.mean([result.per_query[metric] for _, result in scored], axis=0)
+
+
+def system_scores(system: ExperimentResult | RunDir | None) -> SystemScores | None:
+    """`system`'s `SystemScores` recomputed from its runs' rankings (None without a run)."""
+    if system is None or (isinstance(system, ExperimentResult) and not system.runs):
+        return None
+    scored = _seed_scores(system)
+    metrics, ci, std = {}, {}, {}
+    for key in scored[0][1].per_query:
+        per_query = _per_query(scored, key)
+        metrics[key] = float(np.mean(per_query))
+        ci[key] = jackknife_mean(per_query).interval if per_query.size >= 2 else (math.nan,) * 2
+        values = [result.metrics[key] for _, result in scored]
+        std[key] = float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
+    return SystemScores(metrics, ci, std, len(scored))
+
+
+def paired_difference(
+    run: ExperimentResult | RunDir, reference: ExperimentResult | RunDir, metric: str = "r10"
+) -> PairedDifference:
     """`metric` of `run` minus that of `reference` on the same queries: the mean of the
-    per-query differences with its 95 % jackknife interval (`a` the run, `b` the reference).
-    The jackknife gives no p-value: `p_value` is NaN."""
-    queries, scores = ranking_scores(run)
-    reference_queries, reference_scores = ranking_scores(reference)
-    if queries != reference_queries:
+    per-query differences (each system's per-query values averaged over its seeds) with its
+    95 % jackknife interval (`a` the run, `b` the reference). The jackknife gives no p-value:
+    `p_value` is NaN."""
+    scored, reference_scored = _seed_scores(run), _seed_scores(reference)
+    if scored[0][0] != reference_scored[0][0]:
+        first = run.runs[0] if isinstance(run, ExperimentResult) else run
+        other = reference.runs[0] if isinstance(reference, ExperimentResult) else reference
         raise DataError(
-            f"{run.path} and {reference.path} ranked different queries (their references.csv "
+            f"{first.path} and {other.path} ranked different queries (their references.csv "
             "differ): their scores cannot be paired"
         )
-    differences = scores.per_query[metric] - reference_scores.per_query[metric]
+    ours, theirs = _per_query(scored, metric), _per_query(reference_scored, metric)
+    differences = ours - theirs
     estimate = jackknife_mean(differences)
     return PairedDifference(
-        scores.metrics[metric],
-        reference_scores.metrics[metric],
+        float(np.mean(ours)),
+        float(np.mean(theirs)),
         float(np.mean(differences)),
         estimate.interval,
         math.nan,
+        seeds=min(len(scored), len(reference_scored)),
     )
 
 
@@ -390,7 +487,7 @@ def reference_pairs(labels: Sequence[str], reference: str = "baseline") -> dict[
     }
 
 
-def events_differences(
+def paired_differences(
     results: Mapping[str, ExperimentResult],
     reference: str = "baseline",
     pairs: Mapping[str, str] | None = None,
@@ -402,17 +499,19 @@ def events_differences(
     pairs = reference_pairs(list(results), reference) if pairs is None else dict(pairs)
     differences: dict[str, PairedDifference | None] = {}
     for label, other in pairs.items():
-        run = lookup(results, label, "system").run
-        base = lookup(results, other, "system").run
+        system, base = lookup(results, label, "system"), lookup(results, other, "system")
         differences[label] = (
-            None if run is None or base is None else (paired_difference(run, base, metric))
+            None if not system.runs or not base.runs else paired_difference(system, base, metric)
         )
     return differences
 
 
-def _score_with_interval(result: RetrievalResult, key: str) -> str:
-    low, high = result.ci.get(key, (math.nan, math.nan))
-    return f"{result.metrics[key]:.3f} [{low:.3f}, {high:.3f}]"
+def _score_with_interval(scores: SystemScores | None, key: str) -> str:
+    if scores is None or key not in scores.metrics:
+        return NA
+    low, high = scores.ci.get(key, (math.nan, math.nan))
+    spread = "" if scores.seeds < 2 else f" ± {scores.std[key]:.3f}"
+    return f"{scores.metrics[key]:.3f}{spread} [{low:.3f}, {high:.3f}]"
 
 
 def _excludes_zero(difference: PairedDifference) -> bool:
@@ -427,11 +526,11 @@ def _difference_text(difference: PairedDifference) -> str:
     return f"{difference.difference:+.3f} [{low:+.3f}, {high:+.3f}]{mark}"
 
 
-def events_table(
+def comparison_table(
     results: Mapping[str, ExperimentResult],
     reference: str = "baseline",
     pairs: Mapping[str, str] | None = None,
-    metrics: Sequence[str] = EVENTS_METRICS,
+    metrics: Sequence[str] = TABLE_METRICS,
     metric: str = "r10",
 ) -> pd.DataFrame:
     """Chapter 08's retrieval table: one row per system (its title), in the order given.
@@ -445,26 +544,24 @@ def events_table(
     "note": why a row is n/a.
     """
     pairs = reference_pairs(list(results), reference) if pairs is None else dict(pairs)
-    differences = events_differences(results, reference, pairs, metric)
+    differences = paired_differences(results, reference, pairs, metric)
     delta = f"Δ {METRIC_TITLES.get(metric, metric)}"
     rows = []
     for label, result in results.items():
         row: dict[str, Any] = {"system": result.title}
-        scores = ranking_scores(result.run)[1] if result.run is not None else None
+        scores = system_scores(result)
         for key in metrics:
-            title = METRIC_TITLES.get(key, key)
-            row[title] = _score_with_interval(scores, key) if scores is not None else NA
-        note = result.reason or ("no run" if result.run is None else "")
-        if label not in pairs:
-            row[delta], row["Δ vs"] = NO_DIFFERENCE, NO_DIFFERENCE
-        else:
-            base = lookup(results, pairs[label], "system")
-            row["Δ vs"] = base.title
-            difference = differences[label]
-            row[delta] = NA if difference is None else _difference_text(difference)
-            if difference is None and result.run is not None:
-                note = f"Δ n/a: {base.title} has no run ({base.reason or 'no run'})"
-        row["note"] = note
+            row[METRIC_TITLES.get(key, key)] = _score_with_interval(scores, key)
+        row["seeds"] = result.seeds
+        row[delta], row["Δ vs"], note = _difference_cells(results, label, pairs, differences)
+        row["note"] = result.reason or ("no run" if result.run is None else note)
         rows.append(row)
-    columns = ["system", *(METRIC_TITLES.get(k, k) for k in metrics), delta, "Δ vs", "note"]
+    columns = [
+        "system",
+        *(METRIC_TITLES.get(k, k) for k in metrics),
+        "seeds",
+        delta,
+        "Δ vs",
+        "note",
+    ]
     return pd.DataFrame(rows, columns=columns).set_index("system")

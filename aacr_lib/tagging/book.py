@@ -8,7 +8,7 @@ the clip's audio and what each captioner wrote for it; `events_conclusion` turns
 paired differences into its closing paragraph, every number taken from its inputs.
 
 The captioning and retrieval tables of the chapter are in those tasks' `display` modules
-(`events_table`, `events_differences`); this layer sits below them and reads their runs only
+(`comparison_table`, `paired_differences`); this layer sits below them and reads their runs only
 as files.
 """
 
@@ -264,7 +264,7 @@ def events_conclusion(
     retrieval_metric: str = "R@10",
 ) -> str:
     """The chapter's closing paragraph (markdown), computed from the paired differences
-    (`captioning.display.events_differences`, `retrieval.display.events_differences`: label →
+    (`captioning.display.paired_differences`, `retrieval.display.paired_differences`: label →
     difference or None) and the tagger's run.
 
     Per event source (oracle, PANNs, tagger; the rows `{reference}_events_{source}`): whether

@@ -158,3 +158,19 @@ def test_the_chapters_follow_the_notebooks(bench):
     for number, stem in (("06", "06_retrieval_baseline"), ("07", "07_retrieval_experiments")):
         assert f'run_chapter(context, \\"{stem}\\")' in source[number]
         assert bench.CHAPTERS[number]["retrieval"] == list(CHAPTER_RUNS[stem])
+
+
+def test_every_trained_run_counts_once_per_seed_and_the_caches_once(bench, measured):
+    one, three = bench.estimate(measured), bench.estimate(measured, seeds=3)
+    assert three["seeds"] == 3 and one["seeds"] == 1
+    features = 600.0 + 60.0
+    extras_and_meteor = {}
+    for number, chapter in one["chapters"].items():
+        runs = sum(
+            measured["runs"][k]["estimate"]["expected"]["run_seconds"] for k in chapter["runs"]
+        )
+        extras_and_meteor[number] = chapter["expected"] - runs
+        assert three["chapters"][number]["expected"] == pytest.approx(
+            extras_and_meteor[number] + 3 * runs
+        )
+    assert sum(extras_and_meteor.values()) > features  # the caches are among what counts once

@@ -110,3 +110,16 @@ def test_train_cli_lists_and_prints_configs(capsys):
     )
     printed = capsys.readouterr().out
     assert "encoder_layers: 7" in printed and "epochs: 3" in printed
+
+
+def test_train_cli_seeds_are_runs_of_their_own(capsys):
+    import yaml
+
+    from aacr_lib.errors import ConfigError
+
+    argv = ["train", "captioning", "--seeds", "3", "--print-config", "training.seed=5"]
+    assert _cli(argv) == 0
+    configs = [yaml.safe_load(doc) for doc in capsys.readouterr().out.split("\n---\n")]
+    assert [config["training"]["seed"] for config in configs] == [5, 6, 7]
+    with pytest.raises(ConfigError, match="--seeds"):
+        _cli(["train", "captioning", "--seeds", "0", "--print-config"])

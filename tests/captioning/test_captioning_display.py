@@ -42,8 +42,17 @@ def test_trivial_system(toy_dataset, toy_run, tmp_path):
     trivial = evaluate_trivial("smoke", toy_dataset, tmp_path)
     assert trivial.complete and trivial.metrics()["caption"] == caption
     assert "trivial system" in versus_trivial(toy_run, trivial)
-    frame, _ = final_metrics_table({"ours": toy_run, "trivial": trivial, "missing": None})
-    assert frame["missing"].isna().all()
+    frame, notes = final_metrics_table({"ours": toy_run, "trivial": trivial, "missing": None})
+    assert list(frame.index) == ["ours", "trivial", "missing"]
+    assert (frame.loc["missing", ["BLEU-4", "CIDEr-D"]] == "n/a").all()
+    # a score with its 95 % bootstrap interval, and the difference with the first system
+    value, interval = frame.loc["trivial", "CIDEr-D"].split(" ", 1)
+    low, high = (float(x) for x in interval.strip("[]").split(", "))
+    assert low <= float(value) <= high
+    assert frame.loc["trivial", "Δ CIDEr-D vs ours"].startswith(("+", "-"))
+    assert frame.loc["ours", "Δ CIDEr-D vs ours"] == "—"
+    assert frame.loc["trivial", "seeds"] == 1
+    assert "missing n/a: no run" in notes
 
 
 def test_overview_tables():
@@ -72,8 +81,10 @@ def test_a_missing_asset_gives_na_rows_and_the_fix_everywhere(toy_dataset, toy_r
     assert any("aacr setup vggish" in note for note in notes)
 
     frame, notes = final_metrics_table({"baseline": missing, "final": trained})
-    assert frame["baseline"].isna().all() and not frame["final"].isna().all()
-    assert notes[0] == f"baseline n/a: {reason}"
+    assert (frame.loc["DCASE 2022 baseline", ["CIDEr-D", "seeds"]] == ["n/a", 0]).all()
+    assert frame.loc["Final architecture", "CIDEr-D"] != "n/a"
+    assert frame.loc["Final architecture", "Δ CIDEr-D vs DCASE 2022 baseline"] == "n/a"
+    assert notes[0] == f"DCASE 2022 baseline n/a: {reason}"
 
     trivial = evaluate_trivial("smoke", toy_dataset, tmp_path)
     sentence = versus_trivial(missing, trivial)
@@ -91,3 +102,21 @@ def test_a_missing_asset_gives_na_rows_and_the_fix_everywhere(toy_dataset, toy_r
     table = caption_table(missing, files)
     assert list(table["file"]) == [f.name for f in files]
     assert all(caption == f"n/a: {reason}" for caption in table["caption"])
+
+
+def test_beam_and_greedy_side_by_side_with_intervals_and_their_difference(toy_run, toy_dataset):
+    from types import SimpleNamespace
+
+    from aacr_lib.captioning.book import FAST_METRICS, decoding_comparison
+    from aacr_lib.experiments import ExperimentResult
+
+    context = SimpleNamespace(data_dir=toy_dataset, device="cpu")
+    frame = decoding_comparison(context, ExperimentResult("baseline", "Baseline", toy_run))
+    assert list(frame.columns) == ["beam", "greedy", "Δ greedy − beam"]
+    assert len(frame) == len(FAST_METRICS) and frame.index[-1] == "CIDEr-D"
+    value, interval = frame.loc["CIDEr-D", "beam"].split(" ", 1)
+    low, high = (float(x) for x in interval.strip("[]").split(", "))
+    assert low <= float(value) <= high
+    assert frame.loc["CIDEr-D", "Δ greedy − beam"].startswith(("+", "-"))
+    missing = decoding_comparison(context, ExperimentResult("baseline", "Baseline", None, "why"))
+    assert (missing == "n/a").all().all()

@@ -16,6 +16,12 @@ MAX_N = 4
 _TINY, _SMALL = 1e-15, 1e-9
 
 
+def smoothing_constants() -> tuple[float, float]:
+    """coco-caption's `(tiny, small)`: an n-gram precision is `(matches + tiny) / (guesses +
+    small)`, so a candidate without any n-gram of an order gets `tiny / small`, not 0."""
+    return _TINY, _SMALL
+
+
 def bleu_stats(
     candidates: Sequence[str], references: Sequence[Sequence[str]], n: int = MAX_N
 ) -> tuple[list[float], np.ndarray, np.ndarray]:

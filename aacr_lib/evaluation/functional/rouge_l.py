@@ -7,6 +7,14 @@ from collections.abc import Sequence
 import numpy as np
 
 
+def rouge_l_beta() -> float:
+    """The beta of the F-measure, read from coco-caption's `Rouge` (recall weighs beta² times
+    as much as precision)."""
+    from pycocoevalcap.rouge.rouge import Rouge
+
+    return float(Rouge().beta)
+
+
 def rouge_l(
     candidates: Sequence[str], references: Sequence[Sequence[str]]
 ) -> tuple[float, np.ndarray]:

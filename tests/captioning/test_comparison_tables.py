@@ -1,5 +1,6 @@
-"""Chapter 08's captioning table: scores with bootstrap intervals and paired differences, from
-fabricated run directories (known captions) and a fabricated evaluation split."""
+"""The captioning chapters' results table: scores with bootstrap intervals, seeds and paired
+differences, from fabricated run directories (known captions) and a fabricated evaluation
+split."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import csv
 import pytest
 
 from aacr_lib.captioning import display
-from aacr_lib.captioning.display import events_differences, events_table
-from aacr_lib.captioning.task import OUTPUTS_FILE
+from aacr_lib.captioning.display import comparison_table, paired_differences, system_scores
+from aacr_lib.captioning.run import read_captions
+from aacr_lib.captioning.task import CLIP_STATISTICS_FILE, OUTPUTS_FILE, score_captions
 from aacr_lib.experiments import ExperimentResult
 from aacr_lib.runs import create_run
 
@@ -72,9 +74,17 @@ def fabricated(tmp_path_factory):
 
 def test_the_table_has_scores_with_intervals_differences_and_notes(fabricated):
     data, results = fabricated
-    table = events_table(results, data)
+    table = comparison_table(results, data)
     delta = "Δ CIDEr-D vs Final architecture"
-    assert list(table.columns) == ["CIDEr-D", "BLEU-4", "ROUGE-L", delta, "p-value", "note"]
+    assert list(table.columns) == [
+        "CIDEr-D",
+        "BLEU-4",
+        "ROUGE-L",
+        "seeds",
+        delta,
+        "p-value",
+        "note",
+    ]
     assert list(table.index) == [r.title for r in results.values()]
     assert table.index.name == "system"
     final, oracle, tagger, panns = (table.loc[r.title] for r in results.values())
@@ -90,23 +100,24 @@ def test_the_table_has_scores_with_intervals_differences_and_notes(fabricated):
     assert tagger["CIDEr-D"] == final["CIDEr-D"]
     assert panns["CIDEr-D"] == "n/a" and panns[delta] == "n/a"
     assert panns["note"] == "PANNs weights are missing"
+    assert [final["seeds"], panns["seeds"]] == [1, 0]
 
 
 def test_the_differences_are_those_of_the_table_and_computed_once(fabricated, monkeypatch):
     data, results = fabricated
-    events_table(results, data)  # scored (or found scored) once per pair of runs
+    comparison_table(results, data)  # scored (or found scored) once per pair of runs
 
     def no_second_scoring(*args, **kwargs):
         raise AssertionError("a comparison was scored twice")
 
-    monkeypatch.setattr(display, "compare_captions", no_second_scoring)
-    differences = events_differences(results, data)
+    monkeypatch.setattr(display, "evaluate_captions", no_second_scoring)
+    differences = paired_differences(results, data)
     assert list(differences) == ["final_events_oracle", "final_events_tagger", "final_events_panns"]
     oracle = differences["final_events_oracle"]
     assert oracle.difference > 0 and oracle.interval[0] > 0 and oracle.a > oracle.b
     assert differences["final_events_tagger"].difference == 0.0
     assert differences["final_events_panns"] is None
-    assert events_table(results, data).equals(events_table(results, data))
+    assert comparison_table(results, data).equals(comparison_table(results, data))
 
 
 def test_without_a_reference_run_every_difference_is_na(fabricated):
@@ -115,9 +126,10 @@ def test_without_a_reference_run_every_difference_is_na(fabricated):
         "final": ExperimentResult("final", "Final architecture", None, "not trained"),
         "final_events_oracle": results["final_events_oracle"],
     }
-    table = events_table(missing, data, metrics=("cider_d",))
+    table = comparison_table(missing, data, metrics=("cider_d",))
     assert list(table.columns) == [
         "CIDEr-D",
+        "seeds",
         "Δ CIDEr-D vs Final architecture",
         "p-value",
         "note",
@@ -126,4 +138,80 @@ def test_without_a_reference_run_every_difference_is_na(fabricated):
     assert table.iloc[1]["CIDEr-D"] != "n/a"  # scored on its own
     assert table.iloc[1]["Δ CIDEr-D vs Final architecture"] == "n/a"
     assert table.iloc[1]["note"] == "Δ n/a: Final architecture has no run (not trained)"
-    assert events_differences(missing, data) == {"final_events_oracle": None}
+    assert paired_differences(missing, data) == {"final_events_oracle": None}
+
+
+def stored_copy(root, name: str, run):
+    """A copy of `run` that kept its final scoring's per-clip statistics, as training does."""
+    copy = create_run(
+        "captioning", name, {"data": {"evaluation_split": "evaluation"}}, 0, root=root
+    )
+    predictions = read_captions(run.path / OUTPUTS_FILE)
+    copy.write_outputs(
+        [{"file_name": c, "caption_predicted": predictions[c]} for c in CLIPS], OUTPUTS_FILE
+    )
+    return copy
+
+
+def test_statistics_kept_by_the_run_give_the_same_table_without_scoring(
+    fabricated, tmp_path, monkeypatch
+):
+    data, results = fabricated
+    expected = comparison_table(results, data)
+    references_of = {clip: references(i) for i, clip in enumerate(CLIPS)}
+    kept = {}
+    for label, result in results.items():
+        if result.run is None:
+            kept[label] = result
+            continue
+        copy = stored_copy(tmp_path, label, result.run)
+        score_captions(
+            read_captions(copy.path / OUTPUTS_FILE),
+            references_of,
+            ("bleu", "rouge_l", "cider_d"),
+            statistics_path=copy.path / CLIP_STATISTICS_FILE,
+        )
+        copy.finish()
+        kept[label] = ExperimentResult(result.name, result.title, copy)
+
+    def no_scoring(*args, **kwargs):
+        raise AssertionError("the run's own statistics should have been read")
+
+    monkeypatch.setattr(display, "evaluate_captions", no_scoring)
+    assert comparison_table(kept, data).equals(expected)
+
+
+def test_several_seeds_give_a_spread_and_pooled_differences(fabricated, tmp_path):
+    data, results = fabricated
+    final, oracle = results["final"], results["final_events_oracle"]
+    half = [references(i)[0] if i % 2 else f"a quiet hum number {i}" for i in range(12)]
+    second = fabricated_run(tmp_path, "second seed", half)
+    seeded = {
+        "final": final,
+        "final_events_oracle": ExperimentResult(
+            oracle.name, oracle.title, oracle.run, seed_runs=(oracle.run, second)
+        ),
+    }
+    scores = system_scores(seeded["final_events_oracle"], data)
+    alone = [system_scores(ExperimentResult("x", "x", run), data) for run in (oracle.run, second)]
+    assert scores.seeds == 2
+    assert scores.metrics["cider_d"] == pytest.approx(
+        (alone[0].metrics["cider_d"] + alone[1].metrics["cider_d"]) / 2
+    )
+    assert scores.std["cider_d"] > 0
+    row = comparison_table(seeded, data).loc[oracle.title]
+    assert row["seeds"] == 2 and " ± " in row["CIDEr-D"]
+    pooled = paired_differences(seeded, data)["final_events_oracle"]
+    assert pooled.seeds == 1  # the reference has one seed: the pairs are as many
+    single = paired_differences(results, data)["final_events_oracle"]
+    assert pooled.difference < single.difference  # the weaker second seed pulls it down
+
+
+def test_an_extra_reference_gets_its_own_difference_column(fabricated):
+    data, results = fabricated
+    table = comparison_table(results, data, also=["final_events_oracle"])
+    column = "Δ CIDEr-D vs Final + oracle events"
+    assert list(table.columns)[-2] == column
+    assert table.loc["Final architecture", column].startswith("-")
+    assert table.loc["Final + oracle events", column] == "—"
+    assert table.loc["Final + PANNs events", column] == "n/a"

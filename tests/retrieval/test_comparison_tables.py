@@ -1,5 +1,6 @@
-"""Chapter 08's retrieval table: R@k / mAP@10 with jackknife intervals and paired differences
-against each row's reference, from fabricated run directories with known rankings."""
+"""The retrieval chapters' tables: R@k / mAP@10 with jackknife intervals, seeds and paired
+differences against each row's reference, from fabricated run directories with known
+rankings."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from aacr_lib.errors import DataError
 from aacr_lib.evaluation.retrieval import write_submission
 from aacr_lib.experiments import ExperimentResult
 from aacr_lib.retrieval.display import (
-    events_differences,
-    events_table,
+    comparison_table,
     paired_difference,
+    paired_differences,
     ranking_scores,
     reference_pairs,
+    results_table,
+    system_scores,
 )
 from aacr_lib.retrieval.ranking import REFERENCES_FILE, SUBMISSION_FILE
 from aacr_lib.runs import create_run
@@ -83,8 +86,8 @@ def test_each_row_is_paired_with_its_own_reference():
 
 
 def test_the_table_has_scores_with_intervals_differences_and_notes(results):
-    table = events_table(results)
-    assert list(table.columns) == ["R@1", "R@10", "mAP@10", "Δ R@10", "Δ vs", "note"]
+    table = comparison_table(results)
+    assert list(table.columns) == ["R@1", "R@10", "mAP@10", "seeds", "Δ R@10", "Δ vs", "note"]
     assert list(table.index) == [r.title for r in results.values()]
     rows = {label: table.loc[r.title] for label, r in results.items()}
     assert rows["baseline"]["Δ R@10"] == "—" and rows["sentence_transformer"]["Δ vs"] == "—"
@@ -105,7 +108,7 @@ def test_the_table_has_scores_with_intervals_differences_and_notes(results):
 
 
 def test_the_differences_pair_the_same_queries(results):
-    differences = events_differences(results)
+    differences = paired_differences(results)
     assert set(differences) == {
         "baseline_events_oracle",
         "baseline_events_tagger",
@@ -118,7 +121,7 @@ def test_the_differences_pair_the_same_queries(results):
     same = differences["baseline_events_tagger"]
     assert same.difference == 0.0 and same.interval[0] <= 0 <= same.interval[1]
     assert differences["baseline_events_panns"] is None
-    chosen = events_differences(results, pairs={"baseline_events_oracle": "sentence_transformer"})
+    chosen = paired_differences(results, pairs={"baseline_events_oracle": "sentence_transformer"})
     assert (
         list(chosen) == ["baseline_events_oracle"]
         and chosen["baseline_events_oracle"].difference == 0
@@ -129,3 +132,28 @@ def test_runs_of_different_queries_are_not_paired(results, tmp_path):
     other = fabricated_run(tmp_path, "x", "perfect", clips=CLIPS[:20])
     with pytest.raises(DataError, match="different queries"):
         paired_difference(other, results["baseline"].run)
+
+
+def test_several_seeds_pool_their_per_query_scores(results, tmp_path):
+    perfect, random = results["sentence_transformer"].run, results["baseline"].run
+    seeded = ExperimentResult("lstm", "LSTM", perfect, seed_runs=(perfect, random))
+    scores = system_scores(seeded)
+    alone = [ranking_scores(run)[1].metrics["r10"] for run in (perfect, random)]
+    assert scores.seeds == 2
+    assert math.isclose(scores.metrics["r10"], sum(alone) / 2)
+    assert math.isclose(scores.std["r10"], float(np.std(alone, ddof=1)))
+    difference = paired_difference(seeded, results["baseline"])
+    assert math.isclose(difference.difference, (alone[0] - alone[1]) / 2)
+    assert difference.seeds == 1
+
+
+def test_the_results_table_adds_seeds_and_differences_to_the_report(results):
+    chosen = {k: results[k] for k in ("baseline", "baseline_events_oracle", "sentence_transformer")}
+    table = results_table(chosen)
+    rows = {label: table.loc[r.title] for label, r in chosen.items()}
+    assert rows["baseline"]["Δ R@10"] == "—" and rows["baseline"]["seeds"] == 1
+    assert rows["sentence_transformer"]["Δ vs"] == "Baseline"
+    assert rows["sentence_transformer"]["Δ R@10"].endswith(" *")
+    assert "report R@10" in table.columns
+    without = results_table({"sentence_transformer": results["sentence_transformer"]})
+    assert without.iloc[0]["Δ R@10"] == "—"  # no baseline in the table: nothing to pair with
