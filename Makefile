@@ -3,6 +3,11 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.aacr-installed
+# Python writes each module's bytecode into .venv when it is first imported, even where the
+# shell sets PYTHONDONTWRITEBYTECODE: the install compiles none of the 20,000 files (the book
+# imports about a quarter of them), and without cached bytecode every kernel and worker would
+# compile torch and transformers again (`scripts/install_env.py --compile-bytecode`: all now).
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: setup book test lint format demo lab clean
 

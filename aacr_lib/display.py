@@ -8,8 +8,10 @@ seaborn theme) for every figure of the chapter, whichever module draws it.
 from __future__ import annotations
 
 import html
+import math
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -19,8 +21,11 @@ from IPython.display import HTML, Audio, display
 from scipy.signal import spectrogram
 
 from aacr_lib.audio import load_audio
+from aacr_lib.evaluation.bootstrap import PairedDifference
 
 SPECTROGRAM_SR = 16000
+NA = "n/a"  # a value that does not exist; its reason is given beside the table
+NO_DIFFERENCE = "—"  # a reference row has no difference to itself
 # The book's plot style: seaborn's white grid, a palette readers with colour-vision deficiency
 # can tell apart, the notebook's text sizes.
 BOOK_STYLE = {"style": "whitegrid", "palette": "colorblind", "context": "notebook"}
@@ -117,4 +122,44 @@ def plot_bar(frame: pd.DataFrame, label: str, value: str, title: str = "", horiz
 
 def format_table(frame: pd.DataFrame, digits: int = 3):
     """A styled table with fixed decimals; missing values shown as 'n/a'."""
-    return frame.style.format(precision=digits, na_rep="n/a")
+    return frame.style.format(precision=digits, na_rep=NA)
+
+
+# ----------------------------------------------------------------------------- results tables
+# The cells both tasks' results tables share: a system's score with its interval, and a paired
+# difference marked when its interval excludes 0.
+
+
+@dataclass(frozen=True)
+class SystemScores:
+    """A system's scores on the evaluation split: per metric the mean over its seeds, the 95 %
+    interval over the test items of that mean (captioning: bootstrap over clips; retrieval:
+    jackknife over queries), and the standard deviation over seeds (NaN with one seed)."""
+
+    metrics: dict[str, float]
+    ci: dict[str, tuple[float, float]]
+    std: dict[str, float]
+    seeds: int
+
+
+def score_text(scores: SystemScores | None, metric: str) -> str:
+    """ "0.456 ± 0.012 [0.401, 0.512]": the mean over seeds, "± std over seeds" when there are
+    several, and the 95 % interval; n/a when `scores` is None or lacks `metric`."""
+    if scores is None or metric not in scores.metrics:
+        return NA
+    low, high = scores.ci.get(metric, (math.nan, math.nan))
+    spread = "" if scores.seeds < 2 else f" ± {scores.std[metric]:.3f}"
+    return f"{scores.metrics[metric]:.3f}{spread} [{low:.3f}, {high:.3f}]"
+
+
+def excludes_zero(difference: PairedDifference) -> bool:
+    """Whether the 95 % interval of a paired difference lies wholly above or below 0."""
+    low, high = difference.interval
+    return low > 0 or high < 0
+
+
+def difference_text(difference: PairedDifference) -> str:
+    """ "+0.123 [+0.050, +0.190] *": the difference, its 95 % interval, * when it excludes 0."""
+    low, high = difference.interval
+    mark = " *" if excludes_zero(difference) else ""
+    return f"{difference.difference:+.3f} [{low:+.3f}, {high:+.3f}]{mark}"

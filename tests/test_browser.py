@@ -7,7 +7,9 @@ word of its title. The book is served over HTTP on the loopback, as a reader's b
 Each check is first shown to fail on a page broken on purpose, in a tiny book built here.
 
 Debian's `chromium` and `chromium-driver` are used as they are (Selenium is pointed at them, so
-it downloads nothing); without them the tests are skipped and say what to install.
+it downloads nothing); without them the tests are skipped and say what to install, unless
+`AACR_REQUIRE_BROWSER` is set (CI sets it once the browser is installed): then they fail, so a
+green CI means the book was opened in the browser.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import base64
 import functools
 import http.server
+import os
 import re
 import shutil
 import sys
@@ -38,6 +41,7 @@ pytest_plugins = ["tests.book_build"]
 BROWSER = "chromium"
 DRIVER = "chromedriver"
 INSTALL_HINT = "apt-get install chromium chromium-driver (Debian packages)"
+REQUIRE_VARIABLE = "AACR_REQUIRE_BROWSER"
 # Headless and root-safe. Without the background-networking flags Chromium stalls on a
 # network that reaches no update, sync or component server.
 CHROMIUM_FLAGS = (
@@ -80,6 +84,8 @@ def test_without_a_browser_the_reason_names_the_packages(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def chromium(tmp_path_factory):
     reason = missing_browser()
+    if reason and os.environ.get(REQUIRE_VARIABLE):
+        pytest.fail(f"{REQUIRE_VARIABLE} is set but the browser cannot run: {reason}")
     if reason:
         pytest.skip(reason)
     from selenium import webdriver

@@ -1,6 +1,9 @@
-"""The shared display helpers: one plot style for every chapter, bars and histograms."""
+"""The shared display helpers: one plot style for every chapter, bars and histograms, and the
+cells of the tasks' results tables."""
 
 from __future__ import annotations
+
+import math
 
 import matplotlib
 
@@ -10,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from aacr_lib import display  # noqa: E402
+from aacr_lib.evaluation.bootstrap import PairedDifference  # noqa: E402
 
 
 def test_importing_the_display_sets_the_book_style():
@@ -38,3 +42,21 @@ def test_one_histogram_panel_per_column_and_a_colour_per_group():
     legend = fig.axes[0].get_legend()
     assert [t.get_text() for t in legend.get_texts()] == ["a", "b"]
     plt.close(fig)
+
+
+def test_a_difference_is_marked_only_when_its_interval_excludes_zero():
+    above = PairedDifference(0.5, 0.3, 0.2, (0.05, 0.19), 0.01)
+    straddles = PairedDifference(0.5, 0.5, 0.0, (-0.1, 0.1), 1.0)
+    below = PairedDifference(0.3, 0.5, -0.2, (-0.3, -0.001), 0.01)
+    assert [display.excludes_zero(d) for d in (above, straddles, below)] == [True, False, True]
+    assert display.difference_text(above) == "+0.200 [+0.050, +0.190] *"
+    assert display.difference_text(straddles) == "+0.000 [-0.100, +0.100]"
+    assert display.difference_text(below) == "-0.200 [-0.300, -0.001] *"
+
+
+def test_a_score_shows_its_spread_over_seeds_only_with_several_seeds():
+    one = display.SystemScores({"r10": 0.4561}, {"r10": (0.401, 0.512)}, {"r10": math.nan}, 1)
+    two = display.SystemScores({"r10": 0.4561}, {"r10": (0.401, 0.512)}, {"r10": 0.0123}, 2)
+    assert display.score_text(one, "r10") == "0.456 [0.401, 0.512]"
+    assert display.score_text(two, "r10") == "0.456 ± 0.012 [0.401, 0.512]"
+    assert display.score_text(one, "r1") == display.score_text(None, "r10") == display.NA

@@ -26,17 +26,12 @@ from aacr_lib.captioning.experiments import (
     get_experiment,
     resolve_config,
 )
-from aacr_lib.captioning.inference import caption_files
-from aacr_lib.captioning.run import (
+from aacr_lib.captioning.outputs import (
+    TASK,
     decoding_statistics_file,
-    evaluate_organisers_checkpoint,
+    is_redecoded,
     missing_requirements,
-    prepare_shared_inputs,
-    redecode_run,
-    train_captioning,
 )
-from aacr_lib.captioning.task import TASK
-from aacr_lib.captioning.trivial import evaluate_trivial
 from aacr_lib.data.clotho import read_split
 from aacr_lib.errors import PretrainedUnavailable
 from aacr_lib.evaluation.captioning import load_clip_statistics
@@ -61,7 +56,11 @@ def run_experiment(
     overrides), with `overrides` on top; never raises for a missing pretrained asset."""
     title = get_experiment(experiment).title
     config = resolve_config(experiment, context.run_profile, overrides, context.overrides_for(TASK))
-    reused = RunDir(run_path(TASK, experiment, config, context.runs_root)).complete
+    existing = RunDir(run_path(TASK, experiment, config, context.runs_root))
+    if existing.complete:  # reopened as `train_captioning` would, without loading torch
+        return ExperimentResult(experiment, title, existing, None, 0.0, reused=True)
+    from aacr_lib.captioning.run import train_captioning
+
     started = time.perf_counter()
     try:
         run = train_captioning(
@@ -77,7 +76,7 @@ def run_experiment(
     except PretrainedUnavailable as exc:
         return ExperimentResult(experiment, title, None, str(exc))
     elapsed = time.perf_counter() - started
-    return ExperimentResult(experiment, title, run, None, elapsed, reused=reused)
+    return ExperimentResult(experiment, title, run, None, elapsed, reused=False)
 
 
 Requests = Iterable[str] | Mapping[str, str | tuple[str, Sequence[str]]]
@@ -169,7 +168,7 @@ def _planned(
         partial(run_experiment, context, experiment, overrides, False),
         pending=not RunDir(path).complete and not missing_requirements(config),
         prepare=partial(
-            prepare_shared_inputs,
+            _prepare_shared_inputs,
             config,
             context.data_dir,
             context.progress,
@@ -180,6 +179,13 @@ def _planned(
         run_dir=str(path),
         describe=status_line,
     )
+
+
+def _prepare_shared_inputs(*arguments) -> None:
+    # `run.prepare_shared_inputs`, imported in the worker that prepares (it loads torch)
+    from aacr_lib.captioning.run import prepare_shared_inputs
+
+    prepare_shared_inputs(*arguments)
 
 
 def status_line(result: ExperimentResult, label: str | None = None) -> str:
@@ -197,6 +203,8 @@ def status_line(result: ExperimentResult, label: str | None = None) -> str:
 
 def run_trivial(context: NotebookContext) -> ExperimentResult:
     """The most-frequent-training-caption system, scored like a run."""
+    from aacr_lib.captioning.trivial import evaluate_trivial
+
     run = evaluate_trivial(
         context.run_profile,
         context.data_dir,
@@ -220,6 +228,8 @@ def organisers_checkpoint(context: NotebookContext) -> ExperimentResult:
             "book with the clotho profile online to score it"
         )
         return ExperimentResult(name, title, None, reason)
+    from aacr_lib.captioning.run import evaluate_organisers_checkpoint
+
     try:
         run = evaluate_organisers_checkpoint(
             context.data_dir, context.runs_root, context.device, context.overrides_for(TASK)
@@ -251,11 +261,20 @@ def decoding_comparison(context: NotebookContext, result: ExperimentResult):
         if result.run is None:
             statistics[method] = None
             continue
-        redecode_run(result.run, method, data_dir=context.data_dir, device=context.device)
+        _redecode(result.run, method, context)
         statistics[method] = load_clip_statistics(
             result.run.path / decoding_statistics_file(method)
         )
     return statistics_comparison(statistics, reference="beam", metrics=FAST_METRICS)
+
+
+def _redecode(run: RunDir, method: str, context: NotebookContext) -> None:
+    # decoding loads the model (torch, transformers): only when the statistics are missing
+    if is_redecoded(run, method):
+        return
+    from aacr_lib.captioning.run import redecode_run
+
+    redecode_run(run, method, data_dir=context.data_dir, device=context.device)
 
 
 def example_files(
@@ -271,6 +290,8 @@ def caption_table(result: ExperimentResult, files: list[Path]):
         return pd.DataFrame(
             {"file": [f.name for f in files], "caption": [f"n/a: {result.reason}"] * len(files)}
         )
+    from aacr_lib.captioning.inference import caption_files
+
     results = caption_files(files, run_dir=result.run.path)
     return pd.DataFrame(
         {

@@ -11,7 +11,6 @@ import functools
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +20,23 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from aacr_lib.captioning.experiments import EXPERIMENTS, resolve_config
+from aacr_lib.captioning.outputs import CLIP_STATISTICS_FILE, OUTPUTS_FILE, read_captions
 from aacr_lib.captioning.report_tables import (
     METRICS,
     ReportTable,
     report_table,
     table_for_experiment,
 )
-from aacr_lib.captioning.run import read_captions
-from aacr_lib.captioning.task import CLIP_STATISTICS_FILE, OUTPUTS_FILE
 from aacr_lib.data.clotho import captions_csv_path, read_split
-from aacr_lib.display import format_table, show_clip
+from aacr_lib.display import (
+    NA,
+    NO_DIFFERENCE,
+    SystemScores,
+    difference_text,
+    format_table,
+    score_text,
+    show_clip,
+)
 from aacr_lib.errors import DataError, lookup
 from aacr_lib.evaluation import bootstrap as bs
 from aacr_lib.evaluation.captioning import (
@@ -40,7 +46,7 @@ from aacr_lib.evaluation.captioning import (
     resolve_metrics,
 )
 from aacr_lib.experiments import ExperimentResult
-from aacr_lib.models.captioning import count_parameters
+from aacr_lib.models.captioning.config import BART_BASE_VOCAB_SIZE
 from aacr_lib.runs import RunDir
 
 TITLES = METRIC_TITLES
@@ -151,21 +157,27 @@ def final_metrics_table(
     """A chapter's results table: one row per system with its final (evaluation split)
     scores of `RESULT_METRICS`, their 95 % bootstrap intervals, the seeds, and the paired
     difference with `reference` (default: the first system) and with each of `also`
-    (`comparison_table`); and the notes: why a system or a metric is n/a. `data_dir`: where
-    the references are, for runs that kept no per-clip statistics (default: each run's own
-    dataset)."""
+    (`comparison_table`); and the notes: why a system, a difference (its reference has no
+    run) or a metric is n/a. `data_dir`: where the references are, for runs that kept no
+    per-clip statistics (default: each run's own dataset)."""
     reference = reference if reference is not None else next(iter(runs))
     table = comparison_table(runs, data_dir, reference, RESULT_METRICS, also=also)
     notes: list[str] = []
+    difference_notes: list[str] = []
     scored: dict[str, Mapping[str, Any]] = {}
-    for label, system in runs.items():
+    # the table's rows are the systems, in their order
+    for (label, system), note in zip(runs.items(), table["note"], strict=True):
         run, why = run_and_reason(system)
         if run is None:
             notes.append(f"{_title(label, system)} n/a: {(reasons or {}).get(label, why)}")
-        else:
-            scored[_title(label, system)] = run.metrics()
+            continue
+        scored[_title(label, system)] = run.metrics()
+        # a scored system's note says why its difference is n/a; every system scored against
+        # a reference without a run has the same one, listed once
+        if note and note not in difference_notes:
+            difference_notes.append(note)
     table = table.drop(columns="note")
-    return table, notes + unavailable_notes(scored)
+    return table, notes + difference_notes + unavailable_notes(scored)
 
 
 def show_table(frame: pd.DataFrame, notes: Sequence[str] = (), digits: int = 3) -> None:
@@ -267,12 +279,16 @@ def experiments_table(
     Parameter counts use the bart-base vocabulary at paper size and the profile's BPE target
     size otherwise (the trained tokenizer may end a little smaller).
     """
+    # counting builds each model on the meta device: the network's code (transformers) is
+    # loaded here, not with the display
+    from aacr_lib.models.captioning import count_parameters
+
     rows = []
     for name in names or list(EXPERIMENTS):
         experiment = EXPERIMENTS[name]
         paper = resolve_config(name, "paper")
         ours = resolve_config(name, profile, profile_overrides=overrides)
-        vocab = ours.tokenizer.vocab_size if ours.tokenizer.kind == "bpe" else 50265
+        vocab = ours.tokenizer.vocab_size if ours.tokenizer.kind == "bpe" else BART_BASE_VOCAB_SIZE
         rows.append(
             {
                 "experiment": name,
@@ -346,19 +362,6 @@ TABLE_METRICS = ("cider_d", "bleu_4", "rouge_l")
 # The chapters' results tables: what the report's tables show (BLEU-1 to -3 are in the
 # comparisons with the report), read from the per-clip statistics each run keeps.
 RESULT_METRICS = ("bleu_4", "meteor", "rouge_l", "cider_d", "spice", "spider")
-NA = "n/a"
-NO_DIFFERENCE = "—"
-
-
-@dataclass(frozen=True)
-class SystemScores:
-    """A system's scores on the evaluation split: per metric the mean over its seeds, the 95 %
-    bootstrap interval over clips (of that mean), and the standard deviation over seeds."""
-
-    metrics: dict[str, float]
-    ci: dict[str, tuple[float, float]]
-    std: dict[str, float]
-    seeds: int
 
 
 def _file_stamp(path: Path) -> tuple[str, int, int]:
@@ -522,27 +525,6 @@ def paired_differences(
     return differences
 
 
-def _score_with_interval(scores: SystemScores | None, metric: str) -> str:
-    value = None if scores is None else scores.metrics.get(metric)
-    if value is None:
-        return NA
-    low, high = scores.ci.get(metric, (math.nan, math.nan))
-    spread = "" if scores.seeds < 2 else f" ± {scores.std[metric]:.3f}"
-    return f"{value:.3f}{spread} [{low:.3f}, {high:.3f}]"
-
-
-def _excludes_zero(difference: bs.PairedDifference) -> bool:
-    low, high = difference.interval
-    return low > 0 or high < 0
-
-
-def _difference_text(difference: bs.PairedDifference) -> str:
-    """ "+0.123 [+0.050, +0.190] *": the difference, its 95 % interval, * when it excludes 0."""
-    low, high = difference.interval
-    mark = " *" if _excludes_zero(difference) else ""
-    return f"{difference.difference:+.3f} [{low:+.3f}, {high:+.3f}]{mark}"
-
-
 def comparison_table(
     results: Mapping[str, System],
     data_dir: Any = None,
@@ -575,7 +557,7 @@ def comparison_table(
         scores = system_scores(system, data_dir, chosen) if run is not None else None
         row: dict[str, Any] = {"system": title_of[label]}
         for name in metrics:
-            row[TITLES.get(name, name)] = _score_with_interval(scores, name)
+            row[TITLES.get(name, name)] = score_text(scores, name)
         row["seeds"] = scores.seeds if scores is not None else 0
         note = why if run is None else ""
         for other, column in columns_of.items():
@@ -594,7 +576,7 @@ def comparison_table(
                     note = f"Δ n/a: {title_of[other]} has no run ({base_why or 'no run'})"
                 continue
             difference = compared[metric]
-            row[column] = _difference_text(difference)
+            row[column] = difference_text(difference)
             if other == reference:
                 row["p-value"] = f"{difference.p_value:.3f}"
         row["note"] = note or ""
@@ -646,7 +628,7 @@ def statistics_comparison(
             else {}
         )
         columns[f"Δ {name} − {reference}"] = [
-            _difference_text(differences[m]) if m in differences else NA for m in metrics
+            difference_text(differences[m]) if m in differences else NA for m in metrics
         ]
     frame = pd.DataFrame(columns, index=[TITLES.get(m, m) for m in metrics])
     frame.index.name = "metric"

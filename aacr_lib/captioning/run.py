@@ -25,23 +25,27 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import torch
 from accelerate.utils import set_seed
 
-from aacr_lib import assets
 from aacr_lib.captioning.config import CaptioningConfig
 from aacr_lib.captioning.data import CaptionCollate, check_feature_width
 from aacr_lib.captioning.decoding import decode_dataset
 from aacr_lib.captioning.experiments import resolve_config
 from aacr_lib.captioning.inference import caption_files, load_captioner
-from aacr_lib.captioning.task import (
+from aacr_lib.captioning.outputs import (
     CLIP_STATISTICS_FILE,
     OUTPUTS_FILE,
     TASK,
-    CaptioningTask,
-    score_captions,
+    check_requirements,
+    decoding_metrics_file,
+    decoding_statistics_file,
+    is_redecoded,
+    read_captions,
+    write_captions,
 )
+from aacr_lib.captioning.outputs import required_assets as required_assets  # re-exported
+from aacr_lib.captioning.task import CaptioningTask, score_captions
 from aacr_lib.captioning.tokenizer import (
     TOKENIZER_DIR,
     build_tokenizer,
@@ -52,10 +56,10 @@ from aacr_lib.captioning.tokenizer import (
 )
 from aacr_lib.config import to_dict
 from aacr_lib.data.clotho import ClothoItem
-from aacr_lib.errors import DataError, PretrainedUnavailable
+from aacr_lib.errors import DataError
 from aacr_lib.evaluation.captioning import resolve_metrics
 from aacr_lib.evaluation.functional.meteor import prepare_paraphrase_index
-from aacr_lib.events.inputs import load_split, load_splits, missing_event_inputs
+from aacr_lib.events.inputs import load_split, load_splits
 from aacr_lib.experiments import train_experiment
 from aacr_lib.features.splits import SplitData
 from aacr_lib.models.captioning.model import build_model
@@ -124,53 +128,6 @@ def train_config(
         device,
         before_start=lambda: check_requirements(config),
     )
-
-
-# ----------------------------------------------------------------------------- requirements
-def required_assets(config: CaptioningConfig) -> list[str]:
-    """The pretrained assets (`aacr_lib.assets` names) a config reads: VGGish for VGGish
-    features, the bart-base tokenizer files for `tokenizer.kind=bart-base`."""
-    names = []
-    if config.data.features == "vggish":
-        names.append("vggish")
-    if config.tokenizer.kind == "bart-base":
-        names.append("bart_base_tokenizer")
-    return names
-
-
-def missing_requirements(
-    config: CaptioningConfig, also: Sequence[str] = ()
-) -> list[PretrainedUnavailable]:
-    """What a config (and the assets `also` names) needs that this machine lacks."""
-    missing = missing_event_inputs(config.data)
-    for name in [*required_assets(config), *also]:
-        try:
-            assets.require(name)
-        except PretrainedUnavailable as exc:
-            missing.append(exc)
-    return missing
-
-
-def captioner_missing_requirements(
-    experiment: str,
-    profile: str,
-    profile_overrides: Sequence[str] = (),
-    runs_root: str | os.PathLike | None = None,
-) -> list[PretrainedUnavailable]:
-    """What training the captioner `experiment` would need that is missing; nothing when its
-    run is already complete (caption-based retrieval only reads it then)."""
-    config = resolve_config(experiment, profile, profile_overrides=profile_overrides)
-    if RunDir(run_path(TASK, experiment, config, runs_root)).complete:
-        return []
-    return missing_requirements(config)
-
-
-def check_requirements(config: CaptioningConfig, also: Sequence[str] = ()) -> None:
-    """Raise for every missing asset at once (one error naming each and its command), before
-    any run directory is made."""
-    missing = missing_requirements(config, also)
-    if missing:
-        raise PretrainedUnavailable.combine(missing)
 
 
 def prepare_shared_inputs(
@@ -268,28 +225,6 @@ def _prepare_tokenizer(run: RunDir, config: CaptioningConfig, train: SplitData, 
     return load_tokenizer(directory)
 
 
-def write_captions(
-    run: RunDir,
-    items: Sequence[ClothoItem],
-    predictions: Mapping[str, str],
-    name: str = OUTPUTS_FILE,
-) -> Path:
-    """`file_name,caption_predicted` in the split's order."""
-    rows = [
-        {"file_name": i.file_name, "caption_predicted": predictions[i.file_name]} for i in items
-    ]
-    return run.write_outputs(rows, name=name)
-
-
-def read_captions(path: str | os.PathLike) -> dict[str, str]:
-    """`file_name -> caption` from a run's outputs (`file_name,caption_predicted`)."""
-    path = Path(path)
-    frame = pd.read_csv(path, keep_default_na=False, dtype=str)
-    if not {"file_name", "caption_predicted"} <= set(frame.columns):
-        raise DataError(f"{path}: expected columns file_name,caption_predicted")
-    return dict(zip(frame["file_name"], frame["caption_predicted"], strict=True))
-
-
 def caption_clips(run: RunDir, items: Sequence[ClothoItem], device: str = "cpu") -> dict[str, str]:
     """One caption per clip from a finished run: its evaluation outputs where they cover the
     clip, decoded from the audio otherwise (caption-based retrieval's captioner)."""
@@ -305,11 +240,6 @@ def caption_clips(run: RunDir, items: Sequence[ClothoItem], device: str = "cpu")
     return {item.file_name: generated[item.file_name] for item in items}
 
 
-def decoding_statistics_file(method: str) -> str:
-    """Where `redecode_run` keeps the per-clip statistics of a run decoded with `method`."""
-    return f"clip_statistics_{method}.npz"
-
-
 def redecode_run(
     run: RunDir,
     method: str,
@@ -323,8 +253,8 @@ def redecode_run(
     statistics (`decoding_statistics_file`) into the run (reused when present) and returns the
     metrics.
     """
-    name = f"metrics_{method}.json"
-    if (run.path / name).is_file() and (run.path / decoding_statistics_file(method)).is_file():
+    name = decoding_metrics_file(method)
+    if is_redecoded(run, method):
         return run.metrics(name)
     captioner = load_captioner(run.path, device)
     config = captioner.config

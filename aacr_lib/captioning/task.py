@@ -14,16 +14,15 @@ from typing import Any
 from aacr_lib.captioning.config import CaptioningConfig
 from aacr_lib.captioning.data import CaptionCollate, caption_pairs
 from aacr_lib.captioning.decoding import decode_dataset
+
+# what a run leaves on disk is named in `outputs` (no torch), re-exported for the task's users
+from aacr_lib.captioning.outputs import CLIP_STATISTICS_FILE as CLIP_STATISTICS_FILE
+from aacr_lib.captioning.outputs import OUTPUTS_FILE as OUTPUTS_FILE
+from aacr_lib.captioning.outputs import TASK as TASK
 from aacr_lib.evaluation.captioning import evaluate_captions, save_clip_statistics
 from aacr_lib.features.splits import SplitData
 from aacr_lib.models.captioning.model import AudioCaptioningModel, caption_loss
 from aacr_lib.training import Task
-
-TASK = "captioning"
-# The generated captions of a run's evaluation split: file_name,caption_predicted.
-OUTPUTS_FILE = "generated_captions.csv"
-# the final scoring's per-clip statistics (`evaluation.captioning.save_clip_statistics`)
-CLIP_STATISTICS_FILE = "clip_statistics.npz"
 
 
 class CaptioningTask(Task):

@@ -23,7 +23,7 @@ from typing import Literal
 
 from aacr_lib import assets
 from aacr_lib.errors import DataError, PretrainedUnavailable
-from aacr_lib.models.captioning.model import SpecialTokens
+from aacr_lib.models.captioning.config import SpecialTokens
 
 SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 BART_BASE = "facebook/bart-base"

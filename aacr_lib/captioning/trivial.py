@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aacr_lib.captioning.experiments import resolve_config
-from aacr_lib.captioning.run import write_captions
-from aacr_lib.captioning.task import CLIP_STATISTICS_FILE, TASK, score_captions
+from aacr_lib.captioning.outputs import CLIP_STATISTICS_FILE, TASK, write_captions
 from aacr_lib.config import to_dict
 from aacr_lib.data.clotho import ClothoItem, read_split
 from aacr_lib.paths import dataset_dir
@@ -52,6 +51,8 @@ def evaluate_trivial(
     data_dir = Path(data_dir) if data_dir is not None else dataset_dir(data.dataset)
 
     def body(run: RunDir) -> dict[str, Any]:
+        from aacr_lib.captioning.task import score_captions  # scoring only: it loads torch
+
         limit = data.max_clips
         train = read_split(data_dir, data.train_split, metadata=False)[:limit]
         evaluation = read_split(data_dir, data.evaluation_split, metadata=False)[:limit]

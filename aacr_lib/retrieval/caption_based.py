@@ -25,12 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from aacr_lib.captioning.run import (
-    caption_clips,
-    caption_files,
-    captioner_missing_requirements,
-    train_captioning,
-)
+from aacr_lib.captioning.outputs import captioner_missing_requirements
 from aacr_lib.data.clotho import ClothoItem
 from aacr_lib.errors import DataError, PretrainedUnavailable
 from aacr_lib.features.splits import read_items
@@ -76,6 +71,9 @@ def captioning_run(
                 f"`aacr train captioning --experiment {settings.captioning_experiment}`"
             )
         return run
+    # the captioning run's code loads torch and transformers: imported only when used
+    from aacr_lib.captioning.run import train_captioning
+
     return train_captioning(
         settings.captioning_experiment,
         profile,
@@ -112,6 +110,8 @@ def caption_recordings(
     `error: …` line for a file it cannot read; the captioner is the config's (trained when
     missing, as for caption-based retrieval)."""
     captioner = captioning_run(config, profile, data_dir, runs_root, device, progress=False)
+    from aacr_lib.captioning.inference import caption_files
+
     results = caption_files(list(paths), captioner.path, device=device)
     return [r.caption or "" if r.ok else f"error: {r.error}" for r in results]
 
@@ -120,6 +120,8 @@ def generate_captions(
     captioner_run: RunDir, items: Sequence[ClothoItem], device: str = "cpu"
 ) -> dict[str, str]:
     """One generated caption per clip: reused from the run's outputs, decoded when missing."""
+    from aacr_lib.captioning.run import caption_clips
+
     return caption_clips(captioner_run, items, device)
 
 

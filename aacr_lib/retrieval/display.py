@@ -12,7 +12,6 @@ import html
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,15 @@ from IPython.display import HTML, display
 
 from aacr_lib.audio import load_audio
 from aacr_lib.config import to_dict
-from aacr_lib.display import SPECTROGRAM_SR, audio_player
+from aacr_lib.display import (
+    NA,
+    NO_DIFFERENCE,
+    SPECTROGRAM_SR,
+    SystemScores,
+    audio_player,
+    difference_text,
+    score_text,
+)
 from aacr_lib.errors import DataError, lookup
 from aacr_lib.evaluation.bootstrap import PairedDifference, jackknife_mean
 from aacr_lib.evaluation.io import read_ranking, read_references
@@ -34,9 +41,6 @@ from aacr_lib.retrieval.experiments import resolve_config
 from aacr_lib.retrieval.ranking import REFERENCES_FILE, SUBMISSION_FILE
 from aacr_lib.retrieval.report_tables import METRIC_TITLES, METRICS, TABLE_3, report_scores
 from aacr_lib.runs import RunDir
-
-NA = "n/a"
-NO_DIFFERENCE = "—"  # a reference row has no difference to itself
 
 
 def _with_interval(metrics: Mapping, key: str) -> str:
@@ -65,7 +69,7 @@ def results_table(
         row = {"experiment": result.title}
         scores = system_scores(result)
         for key in METRICS:
-            row[f"ours {METRIC_TITLES[key]}"] = _score_with_interval(scores, key)
+            row[f"ours {METRIC_TITLES[key]}"] = score_text(scores, key)
         row["seeds"] = result.seeds
         if with_report:
             report = report_scores(result.name) or {}
@@ -100,7 +104,7 @@ def _difference_cells(
     base = lookup(results, pairs[label], "system")
     difference = differences[label]
     if difference is not None:
-        return _difference_text(difference), base.title, ""
+        return difference_text(difference), base.title, ""
     note = ""
     if results[label].run is not None:
         note = f"Δ n/a: {base.title} has no run ({base.reason or 'no run'})"
@@ -392,17 +396,6 @@ def ranking_scores(run: RunDir) -> tuple[tuple[str, ...], RetrievalResult]:
     )
 
 
-@dataclass(frozen=True)
-class SystemScores:
-    """A system's R@k and mAP@10: per metric the mean over its seeds, the 95 % jackknife
-    interval over queries (of the per-query means over seeds), the std over seeds."""
-
-    metrics: dict[str, float]
-    ci: dict[str, tuple[float, float]]
-    std: dict[str, float]
-    seeds: int
-
-
 def _seed_scores(
     system: ExperimentResult | RunDir,
 ) -> list[tuple[tuple[str, ...], RetrievalResult]]:
@@ -506,26 +499,6 @@ def paired_differences(
     return differences
 
 
-def _score_with_interval(scores: SystemScores | None, key: str) -> str:
-    if scores is None or key not in scores.metrics:
-        return NA
-    low, high = scores.ci.get(key, (math.nan, math.nan))
-    spread = "" if scores.seeds < 2 else f" ± {scores.std[key]:.3f}"
-    return f"{scores.metrics[key]:.3f}{spread} [{low:.3f}, {high:.3f}]"
-
-
-def _excludes_zero(difference: PairedDifference) -> bool:
-    low, high = difference.interval
-    return low > 0 or high < 0
-
-
-def _difference_text(difference: PairedDifference) -> str:
-    """ "+0.123 [+0.050, +0.190] *": the difference, its 95 % interval, * when it excludes 0."""
-    low, high = difference.interval
-    mark = " *" if _excludes_zero(difference) else ""
-    return f"{difference.difference:+.3f} [{low:+.3f}, {high:+.3f}]{mark}"
-
-
 def comparison_table(
     results: Mapping[str, ExperimentResult],
     reference: str = "baseline",
@@ -551,7 +524,7 @@ def comparison_table(
         row: dict[str, Any] = {"system": result.title}
         scores = system_scores(result)
         for key in metrics:
-            row[METRIC_TITLES.get(key, key)] = _score_with_interval(scores, key)
+            row[METRIC_TITLES.get(key, key)] = score_text(scores, key)
         row["seeds"] = result.seeds
         row[delta], row["Δ vs"], note = _difference_cells(results, label, pairs, differences)
         row["note"] = result.reason or ("no run" if result.run is None else note)

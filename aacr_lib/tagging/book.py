@@ -27,7 +27,7 @@ from IPython.display import Markdown, display
 
 from aacr_lib.audio import load_audio
 from aacr_lib.data.clotho import read_split
-from aacr_lib.display import SPECTROGRAM_SR, audio_player, plot_spectrogram
+from aacr_lib.display import SPECTROGRAM_SR, audio_player, excludes_zero, plot_spectrogram
 from aacr_lib.errors import PretrainedUnavailable
 from aacr_lib.evaluation.bootstrap import PairedDifference
 from aacr_lib.evaluation.io import read_predictions
@@ -222,11 +222,6 @@ def _source_label(
     return next((label for label in differences if label.endswith(f"_events_{source}")), None)
 
 
-def _excludes_zero(difference: PairedDifference) -> bool:
-    low, high = difference.interval
-    return low > 0 or high < 0
-
-
 def _interval(difference: PairedDifference) -> str:
     low, high = difference.interval
     return f"95 % interval [{low:+.3f}, {high:+.3f}]"
@@ -235,7 +230,7 @@ def _interval(difference: PairedDifference) -> str:
 def _effect(difference: PairedDifference | None, what: str) -> str:
     if difference is None:
         return f"could not be measured on {what} (n/a: no run)"
-    if not _excludes_zero(difference):
+    if not excludes_zero(difference):
         return (
             f"did not change {what} measurably ({difference.difference:+.3f}, "
             f"{_interval(difference)}, which includes zero)"
@@ -249,7 +244,7 @@ def _far_more(oracle: PairedDifference | None, tagger: PairedDifference | None) 
         oracle is not None
         and tagger is not None
         and oracle.difference > 0
-        and _excludes_zero(oracle)
+        and excludes_zero(oracle)
         and tagger.difference * FAR_MORE <= oracle.difference
     )
 

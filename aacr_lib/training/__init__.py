@@ -10,6 +10,17 @@
 """
 
 from aacr_lib.training.config import TrainingConfig
-from aacr_lib.training.loop import Task, TrainingResult, fit, is_complete, make_accelerator
+
+# The loop's names load torch and accelerate on first use: configs import this package too.
+_FROM_LOOP = ("Task", "TrainingResult", "fit", "is_complete", "make_accelerator")
+
+
+def __getattr__(name: str):
+    if name in _FROM_LOOP:
+        from aacr_lib.training import loop
+
+        return getattr(loop, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["Task", "TrainingConfig", "TrainingResult", "fit", "is_complete", "make_accelerator"]

@@ -4,43 +4,30 @@ split."""
 
 from __future__ import annotations
 
-import csv
-
 import pytest
 
 from aacr_lib.captioning import display
-from aacr_lib.captioning.display import comparison_table, paired_differences, system_scores
+from aacr_lib.captioning.display import (
+    comparison_table,
+    final_metrics_table,
+    paired_differences,
+    system_scores,
+)
 from aacr_lib.captioning.run import read_captions
 from aacr_lib.captioning.task import CLIP_STATISTICS_FILE, OUTPUTS_FILE, score_captions
 from aacr_lib.experiments import ExperimentResult
 from aacr_lib.runs import create_run
+from tests.fabricate_runs import (
+    CAPTION_CLIPS,
+    RIGHT_CAPTIONS,
+    WRONG_CAPTIONS,
+    captioning_run,
+    missing,
+    references,
+    write_evaluation_split,
+)
 
 pytestmark = pytest.mark.java
-
-ANIMALS = ["dog", "cat", "bird", "cow", "horse", "frog", "duck", "goat", "sheep", "owl"]
-PLACES = ["park", "kitchen", "forest", "street", "river", "barn", "garden", "station", "beach"]
-CLIPS = [f"clip_{i:02d}.wav" for i in range(12)]
-
-
-def references(index: int) -> list[str]:
-    animal, place = ANIMALS[index % len(ANIMALS)], PLACES[index % len(PLACES)]
-    return [
-        f"a {animal} calls in the {place}",
-        f"the {animal} makes noise near the {place}",
-        f"a {animal} is heard at the {place}",
-        f"someone hears a {animal} in a {place}",
-        f"a loud {animal} in the {place}",
-    ]
-
-
-def fabricated_run(root, name: str, captions: list[str]):
-    run = create_run("captioning", name, {"data": {"evaluation_split": "evaluation"}}, 0, root=root)
-    run.write_outputs(
-        [{"file_name": c, "caption_predicted": t} for c, t in zip(CLIPS, captions, strict=True)],
-        OUTPUTS_FILE,
-    )
-    run.finish()
-    return run
 
 
 @pytest.fixture(scope="module")
@@ -48,25 +35,19 @@ def fabricated(tmp_path_factory):
     """An evaluation split and runs with known captions: `final` says the wrong animal and
     place everywhere, `final_events_oracle` gives a reference caption, `final_events_tagger`
     repeats `final`, `final_events_panns` has no run."""
-    data = tmp_path_factory.mktemp("data")
-    with open(data / "clotho_captions_evaluation.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["file_name", *(f"caption_{i}" for i in range(1, 6))])
-        for index, clip in enumerate(CLIPS):
-            writer.writerow([clip, *references(index)])
+    data = write_evaluation_split(tmp_path_factory.mktemp("data"))
     runs = tmp_path_factory.mktemp("runs")
-    wrong = [f"a {ANIMALS[(i + 3) % 10]} rustles by the {PLACES[(i + 4) % 9]}" for i in range(12)]
-    right = [references(i)[0] for i in range(12)]
+    wrong, right = WRONG_CAPTIONS, RIGHT_CAPTIONS
     results = {
-        "final": ExperimentResult("final", "Final architecture", fabricated_run(runs, "f", wrong)),
+        "final": ExperimentResult("final", "Final architecture", captioning_run(runs, "f", wrong)),
         "final_events_oracle": ExperimentResult(
-            "final_events_oracle", "Final + oracle events", fabricated_run(runs, "o", right)
+            "final_events_oracle", "Final + oracle events", captioning_run(runs, "o", right)
         ),
         "final_events_tagger": ExperimentResult(
-            "final_events_tagger", "Final + tagger events", fabricated_run(runs, "t", wrong)
+            "final_events_tagger", "Final + tagger events", captioning_run(runs, "t", wrong)
         ),
-        "final_events_panns": ExperimentResult(
-            "final_events_panns", "Final + PANNs events", None, "PANNs weights are missing"
+        "final_events_panns": missing(
+            "final_events_panns", "Final + PANNs events", "PANNs weights are missing"
         ),
     }
     return data, results
@@ -148,7 +129,8 @@ def stored_copy(root, name: str, run):
     )
     predictions = read_captions(run.path / OUTPUTS_FILE)
     copy.write_outputs(
-        [{"file_name": c, "caption_predicted": predictions[c]} for c in CLIPS], OUTPUTS_FILE
+        [{"file_name": c, "caption_predicted": predictions[c]} for c in CAPTION_CLIPS],
+        OUTPUTS_FILE,
     )
     return copy
 
@@ -158,7 +140,7 @@ def test_statistics_kept_by_the_run_give_the_same_table_without_scoring(
 ):
     data, results = fabricated
     expected = comparison_table(results, data)
-    references_of = {clip: references(i) for i, clip in enumerate(CLIPS)}
+    references_of = {clip: references(i) for i, clip in enumerate(CAPTION_CLIPS)}
     kept = {}
     for label, result in results.items():
         if result.run is None:
@@ -185,7 +167,7 @@ def test_several_seeds_give_a_spread_and_pooled_differences(fabricated, tmp_path
     data, results = fabricated
     final, oracle = results["final"], results["final_events_oracle"]
     half = [references(i)[0] if i % 2 else f"a quiet hum number {i}" for i in range(12)]
-    second = fabricated_run(tmp_path, "second seed", half)
+    second = captioning_run(tmp_path, "second seed", half)
     seeded = {
         "final": final,
         "final_events_oracle": ExperimentResult(
@@ -215,3 +197,37 @@ def test_an_extra_reference_gets_its_own_difference_column(fabricated):
     assert table.loc["Final architecture", column].startswith("-")
     assert table.loc["Final + oracle events", column] == "—"
     assert table.loc["Final + PANNs events", column] == "n/a"
+
+
+def test_the_final_table_says_why_a_difference_with_a_reference_without_a_run_is_na(
+    fabricated, tmp_path
+):
+    """The chapters' table drops the note column: the reason of the n/a differences is among
+    its notes instead, once however many systems it concerns."""
+    data, _ = fabricated
+    references_of = {clip: references(i) for i, clip in enumerate(CAPTION_CLIPS)}
+    systems = {"final": missing("final", "Final architecture", "not trained")}
+    for name, title, captions in [
+        ("final_events_oracle", "Final + oracle events", RIGHT_CAPTIONS),
+        ("final_events_tagger", "Final + tagger events", WRONG_CAPTIONS),
+    ]:
+        run = captioning_run(tmp_path, name, captions)
+        # the run's final scoring, as training keeps it (the quick metrics only)
+        scores = score_captions(
+            dict(zip(CAPTION_CLIPS, captions, strict=True)),
+            references_of,
+            ("bleu", "rouge_l", "cider_d"),
+            statistics_path=run.path / CLIP_STATISTICS_FILE,
+        )
+        run.write_metrics(scores)
+        systems[name] = ExperimentResult(name, title, run)
+    table, notes = final_metrics_table(systems, data_dir=data)
+    assert "note" not in table.columns
+    delta = "Δ CIDEr-D vs Final architecture"
+    assert list(table[delta]) == ["—", "n/a", "n/a"]
+    assert table.loc["Final + oracle events", "CIDEr-D"] != "n/a"  # scored on its own
+    assert notes[:2] == [
+        "Final architecture n/a: not trained",
+        "Δ n/a: Final architecture has no run (not trained)",
+    ]
+    assert notes.count("Δ n/a: Final architecture has no run (not trained)") == 1

@@ -16,7 +16,7 @@ from aacr_lib.conclusions.claims import ORGANISERS_CHECKPOINT, claim  # noqa: E4
 from aacr_lib.conclusions.judge import CONTRADICTED, NA, SUPPORTED  # noqa: E402
 from aacr_lib.conclusions.plots import plot_forest  # noqa: E402
 from aacr_lib.errors import ConfigError  # noqa: E402
-from tests.conclusions.fabricated import (  # noqa: E402
+from tests.fabricate_runs import (  # noqa: E402
     RIGHT_CAPTIONS,
     WRONG_CAPTIONS,
     captioning_result,

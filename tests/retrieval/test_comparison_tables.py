@@ -4,14 +4,12 @@ rankings."""
 
 from __future__ import annotations
 
-import csv
 import math
 
 import numpy as np
 import pytest
 
 from aacr_lib.errors import DataError
-from aacr_lib.evaluation.retrieval import write_submission
 from aacr_lib.experiments import ExperimentResult
 from aacr_lib.retrieval.display import (
     comparison_table,
@@ -22,55 +20,33 @@ from aacr_lib.retrieval.display import (
     results_table,
     system_scores,
 )
-from aacr_lib.retrieval.ranking import REFERENCES_FILE, SUBMISSION_FILE
-from aacr_lib.runs import create_run
-
-CLIPS = [f"clip_{i:02d}.wav" for i in range(30)]
-CAPTIONS = {clip: [f"sound number {i} first", f"sound number {i} second"] for i, clip in
-            enumerate(CLIPS)}  # fmt: skip
-
-
-def fabricated_run(root, name: str, ranking: str, seed: int = 0, clips=CLIPS):
-    """A retrieval run whose submission ranks every query's clip first ("perfect") or ranks
-    the clips at random ("random")."""
-    run = create_run("retrieval", name, {"method": "embedding"}, 0, root=root)
-    with open(run.path / REFERENCES_FILE, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["file_name", "caption_1", "caption_2"])
-        writer.writerows([clip, *CAPTIONS[clip]] for clip in clips)
-    queries = [(caption, index) for index, clip in enumerate(clips) for caption in CAPTIONS[clip]]
-    scores = np.random.default_rng(seed).random((len(queries), len(clips)))
-    if ranking == "perfect":
-        scores[np.arange(len(queries)), [index for _, index in queries]] = 2.0
-    write_submission(run.path / SUBMISSION_FILE, [q for q, _ in queries], clips, scores)
-    run.finish()
-    return run
+from tests.fabricate_runs import RANKED_CLIPS, missing, retrieval_run
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     runs = tmp_path_factory.mktemp("runs")
-    random = fabricated_run(runs, "b", "random")
+    random = retrieval_run(runs, "b", "random")
     return {
         "baseline": ExperimentResult("baseline", "Baseline", random),
         "baseline_events_oracle": ExperimentResult(
             "baseline_events_oracle",
             "Baseline + oracle events",
-            fabricated_run(runs, "o", "perfect"),
+            retrieval_run(runs, "o", "perfect"),
         ),
         "baseline_events_tagger": ExperimentResult(  # the baseline's own ranking
             "baseline_events_tagger", "Baseline + tagger events", random
         ),
-        "baseline_events_panns": ExperimentResult(
-            "baseline_events_panns", "Baseline + panns events", None, "PANNs weights are missing"
+        "baseline_events_panns": missing(
+            "baseline_events_panns", "Baseline + panns events", "PANNs weights are missing"
         ),
         "sentence_transformer": ExperimentResult(
-            "sentence_transformer", "Sentence transformer", fabricated_run(runs, "s", "perfect")
+            "sentence_transformer", "Sentence transformer", retrieval_run(runs, "s", "perfect")
         ),
         "sentence_transformer_events_oracle": ExperimentResult(
             "sentence_transformer_events_oracle",
             "Sentence transformer + oracle events",
-            fabricated_run(runs, "so", "random", seed=1),
+            retrieval_run(runs, "so", "random", seed=1),
         ),
     }
 
@@ -129,7 +105,7 @@ def test_the_differences_pair_the_same_queries(results):
 
 
 def test_runs_of_different_queries_are_not_paired(results, tmp_path):
-    other = fabricated_run(tmp_path, "x", "perfect", clips=CLIPS[:20])
+    other = retrieval_run(tmp_path, "x", "perfect", clips=RANKED_CLIPS[:20])
     with pytest.raises(DataError, match="different queries"):
         paired_difference(other, results["baseline"].run)
 

@@ -61,7 +61,8 @@ def test_the_final_captioner_is_asked_for_by_default(monkeypatch, tmp_path):
         asked.append((experiment, profile, *profile_overrides))
         return "the run"
 
-    monkeypatch.setattr(caption_based, "train_captioning", fake_train_captioning)
+    # imported where it is used (the captioning run's code loads transformers)
+    monkeypatch.setattr("aacr_lib.captioning.run.train_captioning", fake_train_captioning)
     config = resolve_config("caption_based", "demo")
     assert caption_based.captioning_run(config, "demo", tmp_path, None, "cpu", False) == "the run"
     # the report's "our model" (Table 9), at the retrieval run's profile

@@ -9,21 +9,33 @@
 """
 
 from aacr_lib.models.captioning.config import (
+    BART_BASE_VOCAB_SIZE,
+    BART_SPECIAL_TOKENS,
     AdapterConfig,
     CaptioningModelConfig,
     CrnnEncoderConfig,
-)
-from aacr_lib.models.captioning.model import (
-    BART_BASE_VOCAB_SIZE,
-    BART_SPECIAL_TOKENS,
-    AudioCaptioningModel,
     SpecialTokens,
-    bart_config,
-    build_adapter,
-    build_model,
-    caption_loss,
-    count_parameters,
 )
+
+# The network's names load torch and transformers (seconds) on first use, not with the package:
+# configs, registries and the book's tables import this package without needing either.
+_FROM_MODEL = (
+    "AudioCaptioningModel",
+    "bart_config",
+    "build_adapter",
+    "build_model",
+    "caption_loss",
+    "count_parameters",
+)
+
+
+def __getattr__(name: str):
+    if name in _FROM_MODEL:
+        from aacr_lib.models.captioning import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BART_BASE_VOCAB_SIZE",

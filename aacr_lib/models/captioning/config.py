@@ -13,6 +13,26 @@ from typing import Literal
 
 from aacr_lib.errors import ConfigError
 
+# The size of facebook/bart-base's vocabulary, used by the baseline (and the parameter counts).
+BART_BASE_VOCAB_SIZE = 50265
+
+
+@dataclass(frozen=True)
+class SpecialTokens:
+    """Token ids the model needs; BART's conventions (`<s>`=0, `<pad>`=1, `</s>`=2) by default.
+
+    The decoder starts from `</s>` (`decoder_start`), as BART does.
+    """
+
+    bos: int = 0
+    pad: int = 1
+    eos: int = 2
+    decoder_start: int = 2
+
+
+BART_SPECIAL_TOKENS = SpecialTokens()
+
+
 ENCODERS = ("bart", "crnn")
 ENCODER_OUTPUTS = ("last", "mean_all", "mean_last2")
 ADAPTER_STYLES = ("relu", "linear")

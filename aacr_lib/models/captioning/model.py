@@ -1,7 +1,8 @@
 """The captioning model: audio adapter → BART encoder (or CRNN) → BART decoder.
 
-The network itself (`AudioCaptioningModel`, `SpecialTokens`, `bart_config`, `build_adapter`, the
-bart-base vocabulary size) lives in `aacr_lib.models.captioning.network` and is re-exported here;
+The network itself (`AudioCaptioningModel`, `bart_config`, `build_adapter`) lives in
+`aacr_lib.models.captioning.network` and the token conventions (`SpecialTokens`, the bart-base
+vocabulary size) in `config` (no torch); both are re-exported here;
 this module adds the caption loss and `build_model`, which starts from `config.pretrained`
 weights when asked (`aacr_lib.models.captioning.pretrained`). Imports go one way:
 `model` → `pretrained` → `network`.
@@ -12,15 +13,13 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from aacr_lib.models.captioning.config import CaptioningModelConfig
-from aacr_lib.models.captioning.network import (
+from aacr_lib.models.captioning.config import (
     BART_BASE_VOCAB_SIZE,
     BART_SPECIAL_TOKENS,
-    AudioCaptioningModel,
+    CaptioningModelConfig,
     SpecialTokens,
-    bart_config,
-    build_adapter,
 )
+from aacr_lib.models.captioning.network import AudioCaptioningModel, bart_config, build_adapter
 from aacr_lib.models.captioning.pretrained import load_pretrained_bart
 
 __all__ = [

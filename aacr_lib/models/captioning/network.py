@@ -13,35 +13,19 @@ imports neither `model` nor `pretrained`, so both can depend on it without a cyc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 from transformers import BartConfig, BartForConditionalGeneration, GenerationConfig
 from transformers.modeling_outputs import BaseModelOutput
 from transformers.models.bart.modeling_bart import shift_tokens_right
 
-from aacr_lib.models.captioning.config import AdapterConfig, CaptioningModelConfig
+from aacr_lib.models.captioning.config import (
+    BART_SPECIAL_TOKENS,
+    AdapterConfig,
+    CaptioningModelConfig,
+    SpecialTokens,
+)
 from aacr_lib.models.captioning.crnn import CrnnEncoder
-
-# The size of facebook/bart-base's vocabulary, used by the baseline (and the parameter counts).
-BART_BASE_VOCAB_SIZE = 50265
-
-
-@dataclass(frozen=True)
-class SpecialTokens:
-    """Token ids the model needs; BART's conventions (`<s>`=0, `<pad>`=1, `</s>`=2) by default.
-
-    The decoder starts from `</s>` (`decoder_start`), as BART does.
-    """
-
-    bos: int = 0
-    pad: int = 1
-    eos: int = 2
-    decoder_start: int = 2
-
-
-BART_SPECIAL_TOKENS = SpecialTokens()
 
 
 def build_adapter(config: AdapterConfig, input_dim: int, d_model: int) -> nn.Module:

@@ -25,8 +25,8 @@ from transformers import BartForConditionalGeneration
 from aacr_lib import assets
 from aacr_lib.download import DownloadError
 from aacr_lib.errors import PretrainedUnavailable
-from aacr_lib.models.captioning.config import CaptioningModelConfig
-from aacr_lib.models.captioning.network import BART_BASE_VOCAB_SIZE, AudioCaptioningModel
+from aacr_lib.models.captioning.config import BART_BASE_VOCAB_SIZE, CaptioningModelConfig
+from aacr_lib.models.captioning.network import AudioCaptioningModel
 
 BART_BASE = "facebook/bart-base"
 HUB_HOST = "huggingface.co"
