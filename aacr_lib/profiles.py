@@ -39,7 +39,7 @@ class Profile:
     description: str
     # Training seeds per experiment in the book's chapters (`AACR_SEEDS` changes it): the
     # tables give the mean and spread over seeds, the paired tests pool them. The demo's main
-    # job has room for one (a second seed of every demo run costs ~6.5 min on two cores).
+    # job has room for one (a second seed of every demo run costs ~6 min on two cores).
     seeds: int = 1
 
 
