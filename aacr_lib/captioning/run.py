@@ -44,7 +44,6 @@ from aacr_lib.captioning.outputs import (
     read_captions,
     write_captions,
 )
-from aacr_lib.captioning.outputs import required_assets as required_assets  # re-exported
 from aacr_lib.captioning.task import CaptioningTask, score_captions
 from aacr_lib.captioning.tokenizer import (
     TOKENIZER_DIR,

@@ -13,7 +13,7 @@ from aacr_lib.captioning.display import (
     paired_differences,
     system_scores,
 )
-from aacr_lib.captioning.run import read_captions
+from aacr_lib.captioning.outputs import read_captions
 from aacr_lib.captioning.task import CLIP_STATISTICS_FILE, OUTPUTS_FILE, score_captions
 from aacr_lib.experiments import ExperimentResult
 from aacr_lib.runs import create_run
